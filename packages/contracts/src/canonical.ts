@@ -1,0 +1,55 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+
+/**
+ * Canonical JSON (RFC 8785 style): object keys sorted by UTF-16 code units, no white space,
+ * numbers in ECMAScript shortest form, `undefined` members dropped. Two equal values always give
+ * the same string, so it is what every hash and digest in dvk is computed over.
+ */
+export function canonicalJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number ${value}`);
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const v = value[i];
+          out += v === undefined ? 'null' : canonicalJson(v);
+        }
+        return out + ']';
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += JSON.stringify(k) + ':' + canonicalJson(v);
+      }
+      return out + '}';
+    }
+    default:
+      throw new TypeError(`canonicalJson: cannot encode a ${typeof value}`);
+  }
+}
+
+/** SHA-256 of a string's UTF-8 bytes, as lower-case hex. Pure JavaScript, usable in the core. */
+export function sha256Hex(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text)));
+}
+
+/** `sha256:<hex>` of the canonical JSON of a value: the form every digest in dvk is written in. */
+export function digestOf(value: unknown): string {
+  return 'sha256:' + sha256Hex(canonicalJson(value));
+}

@@ -1,0 +1,6 @@
+export * from './rulebook.js';
+export * from './state.js';
+export * from './context.js';
+export * from './score.js';
+export * from './year.js';
+export * from './rejected.js';

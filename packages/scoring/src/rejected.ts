@@ -1,0 +1,101 @@
+import { unitStream, yearOfDay, type EventType } from '@dvk/contracts';
+import { buildContext, type Context } from './context.js';
+import type { Rulebook } from './rulebook.js';
+import { fmtH } from './score.js';
+import type { Pos, UnitFacts } from './state.js';
+
+/**
+ * Rejected facts (RULEBOOK.md §1): events that are well-formed but do not fit the state. They stay
+ * in the log, count for nothing, and are listed here with the reason, for auditors. Like every
+ * state check, they are decided against the whole log.
+ */
+export interface CoreRejectedFact {
+  position: Pos;
+  type: EventType;
+  stream: string;
+  unitId: string;
+  year: number | null;
+  code: string;
+  reason: string;
+}
+
+/** Every event of a unit's stream, as (position, type, year): the rejected facts of an unknown unit. */
+function eventsOf(u: UnitFacts): { p: Pos; type: EventType; year: number | null }[] {
+  const out: { p: Pos; type: EventType; year: number | null }[] = [];
+  for (const x of u.regs) out.push({ p: x.p, type: 'UnitRegistered', year: null });
+  for (const x of u.renames) out.push({ p: x.p, type: 'UnitRenamed', year: null });
+  for (const x of u.merges) out.push({ p: x.p, type: 'UnitsMerged', year: null });
+  for (const x of u.dissolutions) out.push({ p: x.p, type: 'UnitDissolved', year: null });
+  for (const x of u.assessments) out.push({ p: x.p, type: 'CriterionAssessed', year: x.year });
+  for (const x of u.retractions) out.push({ p: x.p, type: 'AssessmentRetracted', year: u.assessments.find((a) => a.id === x.target)?.year ?? null });
+  for (const x of u.reports) out.push({ p: x.p, type: 'MonthlyReportSubmitted', year: x.year });
+  for (const c of Object.values(u.cases)) {
+    const y = c.recv[0] ? yearOfDay(c.recv[0].day) : null;
+    for (const x of c.recv) out.push({ p: x.p, type: 'ComplaintReceived', year: yearOfDay(x.day) });
+    for (const x of c.res) out.push({ p: x.p, type: 'ComplaintResolved', year: y });
+  }
+  for (const x of u.hotspots) out.push({ p: x.p, type: 'HotspotReported', year: yearOfDay(x.day) });
+  for (const x of u.hotspotResolutions) out.push({ p: x.p, type: 'HotspotResolved', year: null });
+  for (const x of u.dialogues) out.push({ p: x.p, type: 'DialogueHeld', year: yearOfDay(x.day) });
+  for (const x of u.prizes) out.push({ p: x.p, type: 'ContestPrizeAwarded', year: x.year });
+  for (const x of u.disciplines) out.push({ p: x.p, type: 'DisciplineImposed', year: x.year });
+  for (const x of u.modelEvents) out.push({ p: x.p, type: x.type, year: null });
+  return out;
+}
+
+/** The rejected facts of one unit's stream. */
+export function rejectedFactsOfUnit(ctx: Context, rb: Rulebook, u: UnitFacts): CoreRejectedFact[] {
+  const stream = unitStream(u.id);
+  const out: CoreRejectedFact[] = [];
+  const add = (p: Pos, type: EventType, year: number | null, code: string, reason: string) =>
+    out.push({ position: p, type, stream, unitId: u.id, year, code, reason });
+  const reg = ctx.reg.get(u.id);
+  if (!reg) {
+    for (const e of eventsOf(u)) add(e.p, e.type, e.year, 'unknown_unit', `unit ${u.id} is not registered anywhere in the log`);
+    return out.sort((a, b) => a.position - b.position);
+  }
+  for (const r of u.regs.slice(1))
+    add(r.p, 'UnitRegistered', null, 'unit_already_registered', `unit ${u.id} was already registered (event at position ${reg.p}); the first registration in the log wins`);
+  for (const m of u.merges) {
+    const why = ctx.rejectedMerges.get(m.p);
+    if (why) add(m.p, 'UnitsMerged', null, 'invalid_merge', why);
+  }
+  const group = rb.groupOfKind[reg.kind];
+  const ids = new Set<string>();
+  for (const a of u.assessments) {
+    ids.add(a.id);
+    const c = rb.criterion[a.criterion];
+    if (!group) add(a.p, 'CriterionAssessed', a.year, 'kind_not_scored', `kind ${reg.kind} has no scoresheet in rulebook ${rb.ref.id} v${rb.ref.version}`);
+    else if (!c || c.group !== group)
+      add(a.p, 'CriterionAssessed', a.year, 'criterion_not_of_kind', `criterion ${a.criterion} is not a criterion of kind ${reg.kind} (group ${group.id}: ${group.criteria.map((x) => x.id).join(', ')})`);
+    else if (c.spec.source.type !== 'assessed')
+      add(a.p, 'CriterionAssessed', a.year, 'criterion_not_assessed', `criterion ${a.criterion} is computed from ${c.spec.source.type} events, not assessed`);
+    else if (a.h > c.spec.maxH)
+      add(a.p, 'CriterionAssessed', a.year, 'points_above_max', `${fmtH(a.h)} points are above the maximum ${fmtH(c.spec.maxH)} of ${a.criterion}`);
+  }
+  for (const r of u.retractions)
+    if (!ids.has(r.target)) add(r.p, 'AssessmentRetracted', null, 'unknown_assessment', `no CriterionAssessed with id ${r.target} in stream ${stream}`);
+  for (const [caseId, c] of Object.entries(u.cases)) {
+    const first = c.recv[0];
+    for (const x of c.recv.slice(1))
+      add(x.p, 'ComplaintReceived', yearOfDay(x.day), 'case_already_received', `case ${caseId} was already received (event at position ${first!.p}); the first in the log wins`);
+    if (!first) for (const x of c.res) add(x.p, 'ComplaintResolved', null, 'unknown_case', `case ${caseId} was never received by ${u.id}`);
+  }
+  const hotspots = new Set(u.hotspots.map((h) => h.id));
+  for (const x of u.hotspotResolutions)
+    if (!hotspots.has(x.id)) add(x.p, 'HotspotResolved', null, 'unknown_hotspot', `hotspot ${x.id} was never reported by ${u.id}`);
+  for (const x of u.modelEvents) {
+    const why = ctx.rejectedModelEvents.get(x.p);
+    if (why) add(x.p, x.type, null, why.code, why.reason);
+  }
+  return out.sort((a, b) => a.position - b.position);
+}
+
+/** All rejected facts of the log, by position. */
+export function rejectedFacts(ctx: Context, rb: Rulebook): CoreRejectedFact[] {
+  const out: CoreRejectedFact[] = [];
+  for (const u of ctx.state.units.values()) out.push(...rejectedFactsOfUnit(ctx, rb, u));
+  return out.sort((a, b) => a.position - b.position);
+}
+
+export { buildContext };

@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import * as E from 'fp-ts/lib/Either.js';
+import {
+  CASE_CATEGORIES,
+  MODEL_LEVELS,
+  PRIZES,
+  RANK_LISTS,
+  TIERS,
+  TITLES,
+  UNIT_KINDS,
+  VETOES,
+  digestOf,
+  formatIssues,
+  hasAtMostTwoDecimals,
+  validationError,
+  type CaseCategory,
+  type ModelLevel,
+  type Prize,
+  type RankList,
+  type RulebookRef,
+  type Tier,
+  type UnitKind,
+  type ValidationError,
+} from '@dvk/contracts';
+import defaultRulebookData from './rulebooks/tan-yen-2016.v1.json' with { type: 'json' };
+
+/** A number of points in the rulebook file: ≥ 0 with at most two decimals. */
+const Pts = z.number().min(0).refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals' });
+const Kind = z.enum(UNIT_KINDS);
+
+const Source = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('assessed') }),
+  z.strictObject({ type: z.literal('reporting'), deadlineDayOfNextMonth: z.number().int().min(1).max(28) }),
+  z.strictObject({
+    type: z.literal('cases'),
+    deadlineDays: z.strictObject({ complaint: z.number().int().min(0), denunciation: z.number().int().min(0), petition: z.number().int().min(0) }),
+  }),
+  z.strictObject({
+    type: z.literal('dialogues'),
+    steps: z.array(z.strictObject({ atLeast: z.number().int().min(1), points: Pts })).min(1),
+  }),
+  z.strictObject({
+    type: z.literal('models'),
+    levelPoints: z.strictObject({ commune: Pts, district: Pts, province: Pts }),
+  }),
+]);
+
+const Criterion = z.strictObject({
+  id: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/),
+  name: z.string().min(1),
+  max: Pts,
+  source: Source,
+});
+
+const Tiers = z.strictObject({
+  levels: z.array(z.strictObject({ id: z.enum(TIERS), label: z.string().min(1), min: Pts })).min(1),
+  vetoCap: z.enum(TIERS),
+});
+
+const Target = z.union([
+  z.strictObject({ op: z.literal('gt'), percent: z.number().min(0).max(100) }),
+  z.strictObject({ op: z.literal('gte'), percent: z.number().min(0).max(100) }),
+  z.strictObject({ op: z.literal('eq'), percent: z.number().min(0).max(100) }),
+  z.strictObject({ op: z.literal('eq'), value: z.number().int().min(0) }),
+  z.strictObject({ op: z.literal('between'), min: z.number().min(0), max: z.number().min(0) }),
+  z.strictObject({ op: z.literal('lte'), value: z.number().int().min(0) }),
+  z.strictObject({ op: z.literal('monitor') }),
+]);
+
+const Kpi = z.union([
+  z.strictObject({
+    id: z.string().min(1),
+    label: z.string().min(1),
+    type: z.literal('share'),
+    kinds: z.array(Kind).min(1),
+    numerator: z.union([
+      z.strictObject({ tiers: z.array(z.enum(TIERS)).min(1) }),
+      z.strictObject({ titles: z.array(z.enum(TITLES)).min(1) }),
+      z.strictObject({ ownsModel: z.literal(true) }),
+      z.strictObject({ allMonthsOnTime: z.literal(true) }),
+    ]),
+    target: Target,
+  }),
+  z.strictObject({
+    id: z.string().min(1),
+    label: z.string().min(1),
+    type: z.literal('count'),
+    count: z.literal('titles'),
+    titles: z.array(z.enum(TITLES)).min(1),
+    target: Target,
+  }),
+  z.strictObject({
+    id: z.string().min(1),
+    label: z.string().min(1),
+    type: z.literal('count'),
+    count: z.literal('hotspots'),
+    target: Target,
+  }),
+]);
+
+/** The file format of a rulebook (RULEBOOK.md §6): sections 3–5 as data. */
+export const RulebookFile = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
+  version: z.number().int().min(1),
+  title: z.string().min(1),
+  appliesFromYear: z.number().int().min(2016),
+  totalCap: Pts,
+  groups: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        kinds: z.array(Kind).min(1),
+        criteria: z.array(Criterion).min(1),
+        tiers: Tiers.nullable(),
+      }),
+    )
+    .min(1),
+  bonus: z.strictObject({
+    contestPrize: z.strictObject({ first: Pts, second: Pts, third: Pts, encouragement: Pts }),
+  }),
+  vetoes: z.array(z.enum(VETOES)),
+  lists: z
+    .array(
+      z.strictObject({
+        id: z.enum(RANK_LISTS),
+        label: z.string().min(1),
+        kinds: z.array(Kind).min(1),
+        tieBreak: z.array(z.string()),
+      }),
+    )
+    .min(1),
+  titles: z.strictObject({
+    danVanKheo: z.strictObject({
+      label: z.string().min(1),
+      list: z.enum(RANK_LISTS),
+      capPercentOfRoll: z.number().int().min(0).max(100),
+      minTotal: Pts,
+      requireNoVeto: z.boolean(),
+    }),
+    tieuBieu: z.strictObject({ label: z.string().min(1), minTotal: Pts, maxCount: z.number().int().min(0) }),
+  }),
+  kpis: z.array(Kpi),
+});
+export type RulebookFile = z.infer<typeof RulebookFile>;
+export type KpiSpec = RulebookFile['kpis'][number];
+export type KpiTarget = KpiSpec['target'];
+
+/** Points in hundredths (integers): every computation in the core is integer arithmetic. */
+export type Hundredths = number;
+export const toH = (points: number): Hundredths => Math.round(points * 100);
+export const fromH = (h: Hundredths): number => h / 100;
+
+export type SourceSpec =
+  | { type: 'assessed' }
+  | { type: 'reporting'; deadlineDayOfNextMonth: number }
+  | { type: 'cases'; deadlineDays: Record<CaseCategory, number> }
+  | { type: 'dialogues'; steps: { atLeast: number; pointsH: Hundredths }[] }
+  | { type: 'models'; levelPointsH: Record<ModelLevel, Hundredths> };
+
+export interface CriterionSpec {
+  id: string;
+  name: string;
+  maxH: Hundredths;
+  source: SourceSpec;
+}
+export interface GroupSpec {
+  id: string;
+  kinds: UnitKind[];
+  criteria: CriterionSpec[];
+  tiers: { levels: { id: Tier; label: string; minH: Hundredths }[]; vetoCap: Tier } | null;
+}
+export interface ListSpec {
+  id: RankList;
+  label: string;
+  kinds: UnitKind[];
+  group: GroupSpec;
+  /** Criteria compared after the total, in order (models, then cases or reporting). */
+  tieBreak: string[];
+}
+
+/** A validated rulebook with lookups prepared and every number in hundredths. */
+export interface Rulebook {
+  readonly ref: RulebookRef;
+  readonly file: RulebookFile;
+  readonly totalCapH: Hundredths;
+  readonly groups: GroupSpec[];
+  readonly groupOfKind: Partial<Record<UnitKind, GroupSpec>>;
+  readonly listOfKind: Partial<Record<UnitKind, ListSpec>>;
+  readonly lists: ListSpec[];
+  readonly criterion: Record<string, { spec: CriterionSpec; group: GroupSpec }>;
+  readonly prizeH: Record<Prize, Hundredths>;
+  readonly vetoes: ReadonlySet<string>;
+  readonly tierLabel: Partial<Record<Tier, string>>;
+}
+
+/** Validates a rulebook (schema and consistency) and prepares it for the core. Never throws. */
+export function loadRulebook(raw: unknown): E.Either<ValidationError, Rulebook> {
+  const parsed = RulebookFile.safeParse(raw);
+  if (!parsed.success) return E.left(validationError(formatIssues(parsed.error.issues)));
+  const file = parsed.data;
+  const problems: { path: string; message: string }[] = [];
+  const bad = (path: string, message: string) => problems.push({ path, message });
+
+  const groupOfKind: Partial<Record<UnitKind, GroupSpec>> = {};
+  const criterion: Rulebook['criterion'] = {};
+  const tierLabel: Partial<Record<Tier, string>> = {};
+  const groups: GroupSpec[] = file.groups.map((g, gi) => {
+    const criteria: CriterionSpec[] = g.criteria.map((c, ci) => {
+      const path = `groups[${gi}].criteria[${ci}]`;
+      let source: SourceSpec;
+      switch (c.source.type) {
+        case 'dialogues':
+          source = { type: 'dialogues', steps: c.source.steps.map((s) => ({ atLeast: s.atLeast, pointsH: toH(s.points) })) };
+          source.steps.sort((a, b) => b.atLeast - a.atLeast);
+          for (const s of c.source.steps) if (s.points > c.max) bad(`${path}.source.steps`, `${s.points} points exceed the maximum ${c.max}`);
+          break;
+        case 'models':
+          source = {
+            type: 'models',
+            levelPointsH: { commune: toH(c.source.levelPoints.commune), district: toH(c.source.levelPoints.district), province: toH(c.source.levelPoints.province) },
+          };
+          break;
+        default:
+          source = c.source;
+      }
+      return { id: c.id, name: c.name, maxH: toH(c.max), source };
+    });
+    const spec: GroupSpec = {
+      id: g.id,
+      kinds: g.kinds,
+      criteria,
+      tiers: g.tiers
+        ? { levels: g.tiers.levels.map((l) => ({ id: l.id, label: l.label, minH: toH(l.min) })), vetoCap: g.tiers.vetoCap }
+        : null,
+    };
+    for (const c of criteria) {
+      if (criterion[c.id]) bad(`groups[${gi}].criteria`, `criterion ${c.id} is defined twice`);
+      criterion[c.id] = { spec: c, group: spec };
+    }
+    for (const k of g.kinds) {
+      if (groupOfKind[k]) bad(`groups[${gi}].kinds`, `kind ${k} belongs to two groups`);
+      groupOfKind[k] = spec;
+    }
+    if (spec.tiers) {
+      const mins = spec.tiers.levels.map((l) => l.minH);
+      for (let i = 1; i < mins.length; i++) if (mins[i]! >= mins[i - 1]!) bad(`groups[${gi}].tiers.levels`, 'thresholds must be strictly decreasing');
+      if (mins[mins.length - 1] !== 0) bad(`groups[${gi}].tiers.levels`, 'the last tier must start at 0 so every total has a tier');
+      if (!spec.tiers.levels.some((l) => l.id === spec.tiers!.vetoCap)) bad(`groups[${gi}].tiers.vetoCap`, `${spec.tiers.vetoCap} is not a tier of this group`);
+      for (const l of spec.tiers.levels) tierLabel[l.id] = l.label;
+    }
+    return spec;
+  });
+
+  const listOfKind: Partial<Record<UnitKind, ListSpec>> = {};
+  const lists: ListSpec[] = [];
+  file.lists.forEach((l, li) => {
+    const group = groupOfKind[l.kinds[0]!];
+    if (!group) return bad(`lists[${li}].kinds`, `kind ${l.kinds[0]} has no scoresheet group`);
+    for (const k of l.kinds) {
+      if (groupOfKind[k] !== group) bad(`lists[${li}].kinds`, 'all kinds of a list must share one scoresheet group');
+      if (listOfKind[k]) bad(`lists[${li}].kinds`, `kind ${k} is in two lists`);
+    }
+    for (const c of l.tieBreak) if (!group.criteria.some((x) => x.id === c)) bad(`lists[${li}].tieBreak`, `${c} is not a criterion of group ${group.id}`);
+    if (lists.some((x) => x.id === l.id)) bad(`lists[${li}].id`, `list ${l.id} is defined twice`);
+    const spec: ListSpec = { id: l.id, label: l.label, kinds: l.kinds, group, tieBreak: l.tieBreak };
+    for (const k of l.kinds) listOfKind[k] = spec;
+    lists.push(spec);
+  });
+  for (const g of groups) for (const k of g.kinds) if (!listOfKind[k]) bad('lists', `kind ${k} is scored but in no rank list`);
+  if (!lists.some((l) => l.id === file.titles.danVanKheo.list)) bad('titles.danVanKheo.list', `no list ${file.titles.danVanKheo.list}`);
+  const kpiIds = new Set<string>();
+  file.kpis.forEach((k, ki) => {
+    if (kpiIds.has(k.id)) bad(`kpis[${ki}].id`, `KPI ${k.id} is defined twice`);
+    kpiIds.add(k.id);
+    if (k.target.op === 'between' && k.target.min > k.target.max) bad(`kpis[${ki}].target`, 'min is above max');
+  });
+  if (problems.length) return E.left(validationError(problems));
+
+  return E.right({
+    ref: { id: file.id, version: file.version, hash: digestOf(file) },
+    file,
+    totalCapH: toH(file.totalCap),
+    groups,
+    groupOfKind,
+    listOfKind,
+    lists,
+    criterion,
+    prizeH: {
+      first: toH(file.bonus.contestPrize.first),
+      second: toH(file.bonus.contestPrize.second),
+      third: toH(file.bonus.contestPrize.third),
+      encouragement: toH(file.bonus.contestPrize.encouragement),
+    },
+    vetoes: new Set(file.vetoes),
+    tierLabel,
+  });
+}
+
+let cachedDefault: Rulebook | undefined;
+/** The default rulebook `tan-yen-2016` version 1 (RULEBOOK.md), validated once. */
+export function defaultRulebook(): Rulebook {
+  if (!cachedDefault) {
+    const r = loadRulebook(defaultRulebookData);
+    if (E.isLeft(r)) throw new Error(`the bundled default rulebook is invalid: ${r.left.message}`);
+    cachedDefault = r.right;
+  }
+  return cachedDefault;
+}
+
+export const PRIZE_ORDER: readonly Prize[] = PRIZES;
+export const CASE_KINDS: readonly CaseCategory[] = CASE_CATEGORIES;
+export const LEVEL_ORDER: readonly ModelLevel[] = MODEL_LEVELS;

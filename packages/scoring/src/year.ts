@@ -1,0 +1,349 @@
+import {
+  digestOf,
+  endOfYear,
+  yearOfDay,
+  type Kpi,
+  type RankList,
+  type RankingContent,
+  type RankingEntry,
+  type UnitResult,
+  type YearReport,
+} from '@dvk/contracts';
+import { buildContext, compareIds, roll, rollStatus, type Context } from './context.js';
+import type { KpiSpec, KpiTarget, ListSpec, Rulebook } from './rulebook.js';
+import { fmtH, modelsOwnedAtEndOf, reporting, reportingDeadline, scoreUnitYear, type Scorecard } from './score.js';
+import type { ScoringState } from './state.js';
+
+/**
+ * Everything RULEBOOK.md §2–5 says about one year: the roll, every scoresheet, the rank lists
+ * with tiers and titles, and the KPIs — each with its explanation.
+ */
+
+export interface RankedCard extends Scorecard {
+  rank: number | null;
+  rankRule: string;
+  titles: ('dan_van_kheo' | 'tieu_bieu')[];
+  titleRules: string[];
+}
+
+export interface KpiResult {
+  id: string;
+  value: Kpi;
+  rule: string;
+  /** Unit ids counted in the numerator (or, for hotspots, the units they were reported in). */
+  counted: string[];
+  /** Unit ids in the denominator. */
+  of: string[];
+}
+
+export interface YearEvaluation {
+  year: number;
+  rulebook: Rulebook;
+  /** Units on the roll of the year, all kinds, by id. */
+  roll: string[];
+  /** Scoresheets of every unit on the roll of a scored kind, by list then rank then id. */
+  cards: RankedCard[];
+  byUnit: Map<string, RankedCard>;
+  kpis: KpiResult[];
+  /** Units (of every kind) owning a model in the sense of K6 at the end of the year. */
+  modelOwners: Map<string, string[]>;
+}
+
+/** Evaluates one year of the state under a rulebook. Pass a context to reuse it across years. */
+export function evaluateYear(state: ScoringState, rb: Rulebook, year: number, ctx: Context = buildContext(state)): YearEvaluation {
+  const onRoll = roll(ctx, year);
+  const owned = modelsOwnedAtEndOf(ctx, year);
+  const cards: RankedCard[] = [];
+  for (const id of onRoll) {
+    const reg = ctx.reg.get(id)!;
+    if (!rb.groupOfKind[reg.kind] || !rb.listOfKind[reg.kind]) continue;
+    const card = scoreUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []);
+    cards.push({ ...card, rank: null, rankRule: '', titles: [], titleRules: [] });
+  }
+
+  const ordered: RankedCard[] = [];
+  for (const list of rb.lists) ordered.push(...rankList(rb, list, year, cards.filter((c) => c.list.id === list.id)));
+  const byUnit = new Map(ordered.map((c) => [c.unitId, c]));
+  const modelOwners = k6Owners(ctx, year, owned);
+  const kpis = rb.file.kpis.map((k) => kpi(ctx, rb, k, year, onRoll, byUnit, modelOwners));
+  return { year, rulebook: rb, roll: onRoll, cards: ordered, byUnit, kpis, modelOwners };
+}
+
+function compareCards(list: ListSpec) {
+  return (a: Scorecard, b: Scorecard): number => {
+    if (a.totalH !== b.totalH) return b.totalH - a.totalH;
+    for (const c of list.tieBreak) {
+      const x = a.criteria.find((k) => k.id === c)?.pointsH ?? 0;
+      const y = b.criteria.find((k) => k.id === c)?.pointsH ?? 0;
+      if (x !== y) return y - x;
+    }
+    return compareIds(a.unitId, b.unitId);
+  };
+}
+
+function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[]): RankedCard[] {
+  const ranked = cards.filter((c) => c.complete).sort(compareCards(list));
+  const order = `total descending, then ${list.tieBreak.join(', then ')} descending, then unit id ascending`;
+  ranked.forEach((c, i) => {
+    c.rank = i + 1;
+    const prev = ranked[i - 1];
+    c.rankRule = `RULEBOOK §4 ${list.id}: ${order}; total ${fmtH(c.totalH)}` + (prev && prev.totalH === c.totalH ? ` (tied on total with ${prev.unitId}, ranked ${i})` : '');
+  });
+  const unrated = cards.filter((c) => !c.complete).sort((a, b) => compareIds(a.unitId, b.unitId));
+  for (const c of unrated) c.rankRule = `not ranked: the scoresheet is incomplete (${c.missing.join(', ')} missing) — "Chưa đánh giá"`;
+
+  const t = rb.file.titles;
+  if (t.danVanKheo.list === list.id) {
+    const n = cards.length; // every unit of the list's kinds on the roll, rated or not
+    const cap = Math.floor((t.danVanKheo.capPercentOfRoll * n) / 100);
+    const minH = Math.round(t.danVanKheo.minTotal * 100);
+    const eligible = ranked.filter((c) => c.totalH >= minH && (!t.danVanKheo.requireNoVeto || c.vetoes.length === 0));
+    const awarded = eligible.slice(0, cap);
+    for (const c of ranked) {
+      if (awarded.includes(c)) {
+        c.titles.push('dan_van_kheo');
+        c.titleRules.push(
+          `dan_van_kheo "${t.danVanKheo.label}": complete, no veto, total ${fmtH(c.totalH)} ≥ ${t.danVanKheo.minTotal}; ` +
+            `${eligible.indexOf(c) + 1}th eligible in rank order, within the cap floor(${t.danVanKheo.capPercentOfRoll} × ${n} / 100) = ${cap}`,
+        );
+      } else {
+        const why =
+          c.totalH < minH
+            ? `total ${fmtH(c.totalH)} below ${t.danVanKheo.minTotal}`
+            : t.danVanKheo.requireNoVeto && c.vetoes.length > 0
+              ? `veto: ${c.vetoes.map((v) => v.id).join(', ')}`
+              : `eligible, but ${eligible.indexOf(c) + 1}th in rank order, beyond the cap of ${cap}`;
+        c.titleRules.push(`no dan_van_kheo: ${why}`);
+      }
+    }
+    const tbMin = Math.round(t.tieuBieu.minTotal * 100);
+    const tbEligible = awarded.filter((c) => c.totalH >= tbMin);
+    const tb = tbEligible.slice(0, t.tieuBieu.maxCount);
+    for (const c of awarded) {
+      if (tb.includes(c)) {
+        c.titles.push('tieu_bieu');
+        c.titleRules.push(`tieu_bieu "${t.tieuBieu.label}": holds the title, total ${fmtH(c.totalH)} ≥ ${t.tieuBieu.minTotal}, among the first ${t.tieuBieu.maxCount} in rank order`);
+      } else
+        c.titleRules.push(
+          c.totalH < tbMin ? `no tieu_bieu: total ${fmtH(c.totalH)} below ${t.tieuBieu.minTotal}` : `no tieu_bieu: beyond the first ${t.tieuBieu.maxCount} in rank order`,
+        );
+    }
+  }
+  void year;
+  return [...ranked, ...unrated];
+}
+
+/** K6: units owning at the end of the year a model registered by then and not revoked by then. */
+function k6Owners(ctx: Context, year: number, owned: Map<string, string[]>): Map<string, string[]> {
+  const eoy = endOfYear(year);
+  const out = new Map<string, string[]>();
+  for (const [unit, ids] of owned) {
+    const live = ids.filter((id) => {
+      const m = ctx.models.get(id)!;
+      if (!m.reg || m.reg.day > eoy) return false;
+      return !m.facts.revocations.some((r) => r.day <= eoy && !ctx.rejectedModelEvents.has(r.p) && ctx.reg.has(r.unit));
+    });
+    if (live.length) out.set(unit, live);
+  }
+  return out;
+}
+
+function percentText(num: number, den: number): string {
+  const tenths = Math.floor((2000 * num + den) / (2 * den));
+  return `${Math.floor(tenths / 10)}.${tenths % 10}`;
+}
+
+export function targetText(t: KpiTarget, share: boolean): string {
+  const u = share ? '%' : '';
+  switch (t.op) {
+    case 'gt':
+      return `> ${t.percent}%`;
+    case 'gte':
+      return `≥ ${t.percent}%`;
+    case 'eq':
+      return 'percent' in t ? `${t.percent}%` : `${t.value}`;
+    case 'between':
+      return `${t.min}${u} – ${t.max}${u}`;
+    case 'lte':
+      return `≤ ${t.value}`;
+    case 'monitor':
+      return '—';
+  }
+}
+
+/** Whether num/den (a share) or num (a count) meets the target, in exact integer arithmetic. */
+function meets(t: KpiTarget, num: number, den: number | null): boolean | null {
+  if (t.op === 'monitor') return null;
+  if (den === null) {
+    // a count
+    switch (t.op) {
+      case 'eq':
+        return 'value' in t ? num === t.value : null;
+      case 'between':
+        return num >= t.min && num <= t.max;
+      case 'lte':
+        return num <= t.value;
+      default:
+        return null;
+    }
+  }
+  if (den === 0) return null;
+  const x = 1000 * num; // compare 1000·num with 10·p·den: targets have at most one decimal
+  const scaled = (p: number) => Math.round(p * 10) * den;
+  switch (t.op) {
+    case 'gt':
+      return x > scaled(t.percent);
+    case 'gte':
+      return x >= scaled(t.percent);
+    case 'eq':
+      return 'percent' in t ? x === scaled(t.percent) : null;
+    case 'between':
+      return x >= scaled(t.min) && x <= scaled(t.max);
+    case 'lte':
+      return null;
+  }
+}
+
+function kpi(
+  ctx: Context,
+  rb: Rulebook,
+  k: KpiSpec,
+  year: number,
+  onRoll: string[],
+  byUnit: Map<string, RankedCard>,
+  modelOwners: Map<string, string[]>,
+): KpiResult {
+  if (k.type === 'count') {
+    const counted: string[] = [];
+    let count = 0;
+    let rule: string;
+    if (k.count === 'titles') {
+      for (const c of byUnit.values()) if (k.titles.some((t) => c.titles.includes(t))) (count++, counted.push(c.unitId));
+      rule = `RULEBOOK §5 ${k.id}: count of units holding ${k.titles.join(' or ')} in ${year}`;
+    } else {
+      for (const id of onRoll) {
+        const u = ctx.state.units.get(id)!;
+        const n = u.hotspots.filter((h) => yearOfDay(h.day) === year).length;
+        if (n > 0) (count += n, counted.push(id));
+      }
+      rule = `RULEBOOK §5 ${k.id}: count of HotspotReported with a local reportedAt in ${year}, in units on the roll of ${year}`;
+    }
+    return {
+      id: k.id,
+      value: { label: k.label, count, target: targetText(k.target, false), met: meets(k.target, count, null) },
+      rule,
+      counted,
+      of: [],
+    };
+  }
+  const of = onRoll.filter((id) => k.kinds.includes(ctx.reg.get(id)!.kind));
+  const counted: string[] = [];
+  let rule: string;
+  const num = k.numerator;
+  if ('tiers' in num) {
+    for (const id of of) if (byUnit.get(id)?.tier && num.tiers.includes(byUnit.get(id)!.tier!)) counted.push(id);
+    rule = `rated ${num.tiers.join(' or ')}`;
+  } else if ('titles' in num) {
+    for (const id of of) if (byUnit.get(id)?.titles.some((t) => num.titles.includes(t))) counted.push(id);
+    rule = `holding ${num.titles.join(' or ')}`;
+  } else if ('ownsModel' in num) {
+    for (const id of of) if (modelOwners.has(id)) counted.push(id);
+    rule = `owning at least one model registered on or before 31/12/${year} and not revoked by then`;
+  } else {
+    for (const id of of) {
+      const card = byUnit.get(id);
+      const months = card
+        ? card.monthsOnTime
+        : reporting(ctx.state.units.get(id)!, year, null, reportingDeadline(rb.groupOfKind[ctx.reg.get(id)!.kind])).onTime;
+      if (months === 12) counted.push(id);
+    }
+    rule = 'with all 12 monthly reports on time';
+  }
+  const numerator = counted.length;
+  const denominator = of.length;
+  return {
+    id: k.id,
+    value: {
+      label: k.label,
+      numerator,
+      denominator,
+      percent: denominator === 0 ? null : percentText(numerator, denominator),
+      target: targetText(k.target, true),
+      met: denominator === 0 ? null : meets(k.target, numerator, denominator),
+    },
+    rule: `RULEBOOK §5 ${k.id}: units of kind ${k.kinds.join(', ')} on the roll of ${year} ${rule} / those on the roll`,
+    counted,
+    of,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The published forms.
+
+const pts = (h: number): number => h / 100;
+
+function criteriaMap(c: Scorecard): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const k of c.criteria) out[k.id] = k.pointsH === null ? null : pts(k.pointsH);
+  return out;
+}
+
+export function unitResult(c: RankedCard): UnitResult {
+  return {
+    unitId: c.unitId,
+    kind: c.kind,
+    name: c.name,
+    complete: c.complete,
+    missing: c.missing,
+    total: pts(c.totalH),
+    criteria: criteriaMap(c),
+    bonus: pts(c.bonusH),
+    tier: c.tier,
+    titles: c.titles,
+    vetoes: c.vetoes.map((v) => v.id),
+    list: c.list.id,
+    rank: c.rank,
+  };
+}
+
+/** The yearly report of `dvk report --json` (issue 2), byte-stable for the same log and rulebook. */
+export function yearReport(ev: YearEvaluation): YearReport {
+  const kpis: Record<string, Kpi> = {};
+  for (const k of ev.kpis) kpis[k.id] = k.value;
+  return { year: ev.year, rulebook: ev.rulebook.ref, units: ev.cards.map(unitResult), kpis };
+}
+
+/** The content of the ranking of one list: what is published and digested. */
+export function rankingContent(ev: YearEvaluation, list: RankList): RankingContent {
+  const cards = ev.cards.filter((c) => c.list.id === list);
+  const entries: RankingEntry[] = cards
+    .filter((c) => c.rank !== null)
+    .map((c) => ({
+      rank: c.rank!,
+      unitId: c.unitId,
+      name: c.name,
+      kind: c.kind,
+      total: pts(c.totalH),
+      criteria: criteriaMap(c),
+      bonus: pts(c.bonusH),
+      tier: c.tier,
+      titles: c.titles,
+      vetoes: c.vetoes.map((v) => v.id),
+    }));
+  const unrated = cards.filter((c) => c.rank === null).map((c) => ({ unitId: c.unitId, name: c.name, kind: c.kind, missing: c.missing }));
+  return { year: ev.year, list, rulebook: ev.rulebook.ref, entries, unrated };
+}
+
+export function rankingDigest(content: RankingContent): string {
+  return digestOf(content);
+}
+
+/** Years the log speaks of: years named by registered units' events, and closed years. */
+export function yearsOf(state: ScoringState, ctx: Context = buildContext(state), firstYear = 2016): number[] {
+  const ys = new Set<number>();
+  for (const id of ctx.reg.keys()) for (const y of state.units.get(id)!.years) if (y >= firstYear) ys.add(y);
+  for (const c of state.closures) ys.add(c.year);
+  return [...ys].sort((a, b) => a - b);
+}
+
+export { rollStatus };
