@@ -1,0 +1,384 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
+import { streamOf, type Envelope } from '@dvk/contracts';
+import { GENESIS, chainHash, hashEnvelope, type Hashed } from '@dvk/audit';
+import {
+  catchUpSubscription,
+  idConflict,
+  revisionMatches,
+  storeUnavailable,
+  wrongExpectedRevision,
+  type AppendError,
+  type AppendOutcome,
+  type DeadLetter,
+  type DeadLetterStore,
+  type EventStore,
+  type ExpectedRevision,
+  type IngestOutcome,
+  type StoreError,
+  type StoredDeadLetter,
+  type StoredEvent,
+  type StreamHead,
+} from '@dvk/event-store';
+
+/**
+ * The embedded event store: one SQLite file (better-sqlite3 12, WAL). Events are rows of one
+ * table in log order (`position` is the rowid); the id is a 16-byte blob under a unique index
+ * (idempotency), `(stream, revision)` is unique (optimistic concurrency), and `streams` keeps each
+ * stream's head. Appends run in one IMMEDIATE transaction per call, so several processes may
+ * write to the same file. Dead letters live in the same file, written in the same transaction as
+ * the events of their batch.
+ */
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** The store's clock for `recordedAt` (default: the system clock). */
+  now?: () => string;
+  /** FULL (default) makes every commit durable before it returns; NORMAL trades that for speed. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How often a live subscription polls for writers in other processes (ms). */
+  pollMs?: number;
+  readonly?: boolean;
+}
+
+export interface SqliteEventStore extends EventStore, DeadLetterStore {
+  /** The connection, for read models kept in the same file (one transaction for both). */
+  readonly db: Database.Database;
+  readonly path: string;
+  appendMany(events: readonly Envelope[], opts?: { deadLetters?: readonly DeadLetter[]; hashed?: readonly Hashed[] }): Promise<E.Either<StoreError, IngestOutcome[]>>;
+  /** Heads of every stream (for the log digest). */
+  streamHeads(): StreamHead[];
+  /** Synchronous page read, for replays that must not yield between pages. */
+  readPageSync(after: number, maxCount: number, upTo?: number): StoredEvent[];
+  /** Raw page read: [position, stream, revision, body, contentHash, chainHash, recordedAt] rows. */
+  readRawPageSync(after: number, maxCount: number, upTo?: number): RawRow[];
+}
+
+export type RawRow = [position: number, stream: string, revision: number, body: string, contentHash: Buffer, chainHash: Buffer, recordedAt: string];
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS dvk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  position     INTEGER PRIMARY KEY,
+  id           BLOB    NOT NULL,
+  stream       TEXT    NOT NULL,
+  revision     INTEGER NOT NULL,
+  type         TEXT    NOT NULL,
+  body         TEXT    NOT NULL,
+  content_hash BLOB    NOT NULL,
+  chain_hash   BLOB    NOT NULL,
+  recorded_at  TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_stream ON events(stream, revision);
+CREATE TABLE IF NOT EXISTS streams (
+  stream     TEXT PRIMARY KEY,
+  revision   INTEGER NOT NULL,
+  chain_hash BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq         INTEGER PRIMARY KEY,
+  key         TEXT NOT NULL UNIQUE,
+  received_at TEXT NOT NULL,
+  channel     TEXT NOT NULL,
+  source      TEXT,
+  ref         TEXT NOT NULL,
+  event_id    TEXT,
+  reason      TEXT NOT NULL,
+  issues      TEXT NOT NULL,
+  raw         TEXT NOT NULL
+);
+`;
+
+const uuidToBlob = (id: string): Buffer => Buffer.from(id.replace(/-/g, ''), 'hex');
+const hexToBlob = (hex: string): Buffer => Buffer.from(hex, 'hex');
+
+export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore {
+  if (opts.path !== ':memory:' && !opts.readonly) mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path, { readonly: opts.readonly ?? false });
+  db.pragma('busy_timeout = 10000');
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    db.exec(SCHEMA);
+  }
+  db.pragma('cache_size = -65536'); // 64 MiB page cache
+  const now = opts.now ?? (() => new Date().toISOString());
+  const listeners = new Set<() => void>();
+  const notify = () => listeners.forEach((l) => l());
+
+  const q = {
+    streamHead: db.prepare<[string], { revision: number; chain_hash: Buffer }>('SELECT revision, chain_hash FROM streams WHERE stream = ?'),
+    upsertStream: db.prepare(
+      'INSERT INTO streams(stream, revision, chain_hash) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision, chain_hash = excluded.chain_hash',
+    ),
+    insert: db.prepare(
+      'INSERT INTO events(id, stream, revision, type, body, content_hash, chain_hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING',
+    ),
+    byId: db.prepare<[Buffer], { position: number; revision: number; content_hash: Buffer }>(
+      'SELECT position, revision, content_hash FROM events WHERE id = ?',
+    ),
+    lastRecorded: db.prepare<[], { recorded_at: string }>('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
+    page: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?').raw(),
+    stream: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?').raw(),
+    at: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE position = ?').raw(),
+    full: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE id = ?').raw(),
+    head: db.prepare<[], { p: number | null; n: number }>('SELECT max(position) AS p, count(*) AS n FROM events'),
+    positionAt: db.prepare<[string], { p: number | null }>('SELECT max(position) AS p FROM events WHERE recorded_at <= ?'),
+    heads: db.prepare<[], { stream: string; revision: number; chain_hash: Buffer }>('SELECT stream, revision, chain_hash FROM streams ORDER BY stream'),
+    dl: db.prepare(
+      'INSERT INTO dead_letters(key, received_at, channel, source, ref, event_id, reason, issues, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
+    ),
+    dlList: db.prepare('SELECT seq, key, received_at, channel, source, ref, event_id, reason, issues, raw FROM dead_letters WHERE seq > ? AND (? IS NULL OR channel = ?) ORDER BY seq LIMIT ?'),
+    dlCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM dead_letters'),
+  };
+
+  const toStored = (r: RawRow): StoredEvent => ({
+    position: r[0],
+    stream: r[1],
+    revision: r[2],
+    event: JSON.parse(r[3]) as Envelope,
+    contentHash: r[4].toString('hex'),
+    chainHash: r[5].toString('hex'),
+    recordedAt: r[6],
+  });
+
+  /** recordedAt never goes backwards along the log, so "as of a time" is a prefix of the log. */
+  function recordedAtNow(): string {
+    const t = now();
+    const last = q.lastRecorded.get();
+    return last && last.recorded_at > t ? last.recorded_at : t;
+  }
+
+  function recordDeadLettersTx(items: readonly DeadLetter[], at: string): number {
+    let n = 0;
+    for (const d of items) {
+      const raw = typeof d.raw === 'string' ? d.raw : Buffer.from(d.raw).toString('utf8');
+      const key = createHash('sha256').update(`${d.channel}\n${d.ref}\n`).update(raw).digest('hex');
+      n += q.dl.run(key, at, d.channel, d.source, d.ref, d.eventId, d.reason, JSON.stringify(d.issues), raw).changes;
+    }
+    return n;
+  }
+
+  /** Heads of the streams touched by a transaction, read once, written back at the end. */
+  class Heads {
+    private readonly map = new Map<string, { revision: number; chain: string; dirty: boolean }>();
+    get(stream: string) {
+      let h = this.map.get(stream);
+      if (!h) {
+        const row = q.streamHead.get(stream);
+        h = row ? { revision: row.revision, chain: row.chain_hash.toString('hex'), dirty: false } : { revision: -1, chain: GENESIS, dirty: false };
+        this.map.set(stream, h);
+      }
+      return h;
+    }
+    flush() {
+      for (const [stream, h] of this.map) if (h.dirty) q.upsertStream.run(stream, h.revision, hexToBlob(h.chain));
+    }
+  }
+
+  type Attempt =
+    | { kind: 'appended'; position: number; revision: number }
+    | { kind: 'duplicate'; position: number; revision: number }
+    | { kind: 'conflict'; position: number };
+
+  /** Inserts one event unless its id exists; compares content when it does. Inside a transaction. */
+  function attempt(heads: Heads, stream: string, e: Envelope, h: Hashed, at: string): Attempt {
+    const head = heads.get(stream);
+    const revision = head.revision + 1;
+    const chain = chainHash(stream, revision, head.chain, h.contentHash);
+    const idBlob = uuidToBlob(e.id);
+    const r = q.insert.run(idBlob, stream, revision, e.type, h.canonical, hexToBlob(h.contentHash), hexToBlob(chain), at);
+    if (r.changes === 1) {
+      head.revision = revision;
+      head.chain = chain;
+      head.dirty = true;
+      return { kind: 'appended', position: Number(r.lastInsertRowid), revision };
+    }
+    const existing = q.byId.get(idBlob)!;
+    return existing.content_hash.toString('hex') === h.contentHash
+      ? { kind: 'duplicate', position: existing.position, revision: existing.revision }
+      : { kind: 'conflict', position: existing.position };
+  }
+
+  class Rollback extends Error {
+    constructor(readonly error: AppendError) {
+      super(error.message);
+    }
+  }
+
+  const appendToStreamTx = db.transaction((stream: string, events: readonly Envelope[], hashed: Hashed[], expected: ExpectedRevision) => {
+    const heads = new Heads();
+    const actual = heads.get(stream).revision;
+    const at = recordedAtNow();
+    const outcomes: AppendOutcome[] = [];
+    let checked = false;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      // Check the expected revision before the first new event is written (duplicates are free).
+      const known = q.byId.get(uuidToBlob(e.id));
+      if (known) {
+        if (known.content_hash.toString('hex') !== hashed[i]!.contentHash) throw new Rollback(idConflict(e.id, known.position));
+        outcomes.push({ status: 'duplicate', id: e.id, position: known.position, revision: known.revision });
+        continue;
+      }
+      if (!checked) {
+        if (!revisionMatches(expected, actual)) throw new Rollback(wrongExpectedRevision(stream, expected, actual));
+        checked = true;
+      }
+      const a = attempt(heads, stream, e, hashed[i]!, at);
+      if (a.kind === 'conflict') throw new Rollback(idConflict(e.id, a.position));
+      outcomes.push({ status: a.kind, id: e.id, position: a.position, revision: a.revision });
+    }
+    heads.flush();
+    return { stream, revision: heads.get(stream).revision, outcomes, wrote: checked };
+  });
+
+  const appendManyTx = db.transaction((events: readonly Envelope[], hashed: readonly Hashed[], deadLetters: readonly DeadLetter[]) => {
+    const heads = new Heads();
+    const at = recordedAtNow();
+    const out: IngestOutcome[] = new Array(events.length);
+    let wrote = false;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const a = attempt(heads, streamOf(e), e, hashed[i]!, at);
+      if (a.kind === 'conflict') out[i] = { status: 'conflict', id: e.id, position: a.position, reason: idConflict(e.id, a.position).message };
+      else {
+        out[i] = { status: a.kind, id: e.id, position: a.position, revision: a.revision };
+        if (a.kind === 'appended') wrote = true;
+      }
+    }
+    heads.flush();
+    if (deadLetters.length) recordDeadLettersTx(deadLetters, at);
+    return { out, wrote };
+  });
+
+  function guard<T>(fn: () => T): E.Either<StoreError, T> {
+    try {
+      return E.right(fn());
+    } catch (err) {
+      return E.left(storeUnavailable(`SQLite store ${opts.path}: ${(err as Error).message}`, err));
+    }
+  }
+
+  const readPageSync = (after: number, maxCount: number, upTo?: number): StoredEvent[] =>
+    (q.page.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as RawRow[]).map(toStored);
+
+  const store: SqliteEventStore = {
+    db,
+    path: opts.path,
+
+    async appendToStream(stream, events, expected = 'any') {
+      try {
+        const hashed = events.map(hashEnvelope);
+        const r = appendToStreamTx.immediate(stream, events, hashed, expected);
+        if (r.wrote) notify();
+        return E.right({ stream: r.stream, revision: r.revision, outcomes: r.outcomes });
+      } catch (err) {
+        if (err instanceof Rollback) return E.left(err.error);
+        return E.left(storeUnavailable(`SQLite store ${opts.path}: ${(err as Error).message}`, err));
+      }
+    },
+
+    async appendMany(events, o = {}) {
+      const hashed = o.hashed ?? events.map(hashEnvelope);
+      const r = guard(() => appendManyTx.immediate(events, hashed, o.deadLetters ?? []));
+      if (E.isRight(r) && r.right.wrote) notify();
+      return E.map((x: { out: IngestOutcome[] }) => x.out)(r);
+    },
+
+    async readStream(stream, o = {}) {
+      return guard(() => (q.stream.all(stream, o.fromRevision ?? 0, o.maxCount ?? -1) as RawRow[]).map(toStored));
+    },
+
+    async readAll({ after, maxCount, upTo }) {
+      return guard(() => readPageSync(after, maxCount, upTo));
+    },
+
+    readPageSync,
+    readRawPageSync: (after, maxCount, upTo) => q.page.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as RawRow[],
+
+    async readAt(positions) {
+      return guard(() => {
+        const out: StoredEvent[] = [];
+        for (const p of [...new Set(positions)].sort((a, b) => a - b)) {
+          const r = q.at.get(p) as RawRow | undefined;
+          if (r) out.push(toStored(r));
+        }
+        return out;
+      });
+    },
+
+    async findById(id) {
+      return guard(() => {
+        if (!/^[0-9a-fA-F-]{36}$/.test(id)) return null;
+        const r = q.full.get(uuidToBlob(id)) as RawRow | undefined;
+        return r ? toStored(r) : null;
+      });
+    },
+
+    async head() {
+      return guard(() => {
+        const r = q.head.get()!;
+        return { position: r.p ?? 0, events: r.n };
+      });
+    },
+
+    async positionAt(timestamp) {
+      return guard(() => {
+        const t = Date.parse(timestamp);
+        if (Number.isNaN(t)) throw new Error(`not a timestamp: ${timestamp}`);
+        return q.positionAt.get(new Date(t).toISOString())!.p ?? 0;
+      });
+    },
+
+    streamHeads() {
+      return q.heads.all().map((r) => ({ stream: r.stream, revision: r.revision, chainHash: r.chain_hash.toString('hex') }));
+    },
+
+    subscribe(o, handler) {
+      return catchUpSubscription(
+        store,
+        { onAppend: (cb) => (listeners.add(cb), () => listeners.delete(cb)) },
+        { ...o, pollMs: opts.pollMs ?? 200 },
+        handler,
+      );
+    },
+
+    async recordDeadLetters(items) {
+      return guard(() => db.transaction(() => recordDeadLettersTx(items, now())).immediate());
+    },
+
+    async listDeadLetters(o = {}) {
+      return guard(() =>
+        (q.dlList.all(o.afterSeq ?? 0, o.channel ?? null, o.channel ?? null, o.limit ?? -1) as Record<string, unknown>[]).map(
+          (r): StoredDeadLetter => ({
+            seq: r.seq as number,
+            key: r.key as string,
+            receivedAt: r.received_at as string,
+            channel: r.channel as StoredDeadLetter['channel'],
+            source: (r.source as string | null) ?? null,
+            ref: r.ref as string,
+            eventId: (r.event_id as string | null) ?? null,
+            reason: r.reason as string,
+            issues: JSON.parse(r.issues as string),
+            raw: r.raw as string,
+          }),
+        ),
+      );
+    },
+
+    async countDeadLetters() {
+      return guard(() => q.dlCount.get()!.n);
+    },
+
+    async close() {
+      listeners.clear();
+      if (db.open) db.close();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,4 @@
+import { memoryEventStore } from '../src/index.js';
+import { eventStoreContract } from '../src/contract.js';
+
+eventStoreContract('in-memory', async () => ({ store: memoryEventStore(), cleanup: async () => {} }));
