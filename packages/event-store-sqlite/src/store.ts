@@ -48,7 +48,14 @@ export interface SqliteEventStore extends EventStore, DeadLetterStore {
   /** The connection, for read models kept in the same file (one transaction for both). */
   readonly db: Database.Database;
   readonly path: string;
-  appendMany(events: readonly Envelope[], opts?: { deadLetters?: readonly DeadLetter[]; hashed?: readonly Hashed[] }): Promise<E.Either<StoreError, IngestOutcome[]>>;
+  /**
+   * Bulk ingest in one transaction, with the batch's dead letters: those given, and one per
+   * conflicting id made by `onConflict` (so a refused event is recorded with its batch).
+   */
+  appendMany(
+    events: readonly Envelope[],
+    opts?: { deadLetters?: readonly DeadLetter[]; onConflict?: (index: number, reason: string) => DeadLetter; hashed?: readonly Hashed[] },
+  ): Promise<E.Either<StoreError, IngestOutcome[]>>;
   /** Heads of every stream (for the log digest). */
   streamHeads(): StreamHead[];
   /** Synchronous page read, for replays that must not yield between pages. */
@@ -237,22 +244,27 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     return { stream, revision: heads.get(stream).revision, outcomes, wrote: checked };
   });
 
-  const appendManyTx = db.transaction((events: readonly Envelope[], hashed: readonly Hashed[], deadLetters: readonly DeadLetter[]) => {
+  const appendManyTx = db.transaction(
+    (events: readonly Envelope[], hashed: readonly Hashed[], deadLetters: readonly DeadLetter[], onConflict?: (i: number, reason: string) => DeadLetter) => {
     const heads = new Heads();
     const at = recordedAtNow();
     const out: IngestOutcome[] = new Array(events.length);
+    const letters = [...deadLetters];
     let wrote = false;
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       const a = attempt(heads, streamOf(e), e, hashed[i]!, at);
-      if (a.kind === 'conflict') out[i] = { status: 'conflict', id: e.id, position: a.position, reason: idConflict(e.id, a.position).message };
-      else {
+      if (a.kind === 'conflict') {
+        const reason = idConflict(e.id, a.position).message;
+        out[i] = { status: 'conflict', id: e.id, position: a.position, reason };
+        if (onConflict) letters.push(onConflict(i, reason));
+      } else {
         out[i] = { status: a.kind, id: e.id, position: a.position, revision: a.revision };
         if (a.kind === 'appended') wrote = true;
       }
     }
     heads.flush();
-    if (deadLetters.length) recordDeadLettersTx(deadLetters, at);
+    if (letters.length) recordDeadLettersTx(letters, at);
     return { out, wrote };
   });
 
@@ -285,7 +297,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
 
     async appendMany(events, o = {}) {
       const hashed = o.hashed ?? events.map(hashEnvelope);
-      const r = guard(() => appendManyTx.immediate(events, hashed, o.deadLetters ?? []));
+      const r = guard(() => appendManyTx.immediate(events, hashed, o.deadLetters ?? [], o.onConflict));
       if (E.isRight(r) && r.right.wrote) notify();
       return E.map((x: { out: IngestOutcome[] }) => x.out)(r);
     },

@@ -4,3 +4,4 @@ export * from './context.js';
 export * from './score.js';
 export * from './year.js';
 export * from './rejected.js';
+export * from './explain.js';

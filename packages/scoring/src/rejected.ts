@@ -1,6 +1,9 @@
 import { unitStream, yearOfDay, type EventType } from '@dvk/contracts';
 import { buildContext, type Context } from './context.js';
 import type { Rulebook } from './rulebook.js';
+
+/** The rulebook that applies to a year (a RulebookSet's forYear, or one rulebook for all). */
+export type RulebookFor = (year: number) => Rulebook;
 import { fmtH } from './score.js';
 import type { Pos, UnitFacts } from './state.js';
 
@@ -44,7 +47,7 @@ function eventsOf(u: UnitFacts): { p: Pos; type: EventType; year: number | null 
 }
 
 /** The rejected facts of one unit's stream. */
-export function rejectedFactsOfUnit(ctx: Context, rb: Rulebook, u: UnitFacts): CoreRejectedFact[] {
+export function rejectedFactsOfUnit(ctx: Context, rulebookFor: RulebookFor, u: UnitFacts): CoreRejectedFact[] {
   const stream = unitStream(u.id);
   const out: CoreRejectedFact[] = [];
   const add = (p: Pos, type: EventType, year: number | null, code: string, reason: string) =>
@@ -60,10 +63,11 @@ export function rejectedFactsOfUnit(ctx: Context, rb: Rulebook, u: UnitFacts): C
     const why = ctx.rejectedMerges.get(m.p);
     if (why) add(m.p, 'UnitsMerged', null, 'invalid_merge', why);
   }
-  const group = rb.groupOfKind[reg.kind];
   const ids = new Set<string>();
   for (const a of u.assessments) {
     ids.add(a.id);
+    const rb = rulebookFor(a.year);
+    const group = rb.groupOfKind[reg.kind];
     const c = rb.criterion[a.criterion];
     if (!group) add(a.p, 'CriterionAssessed', a.year, 'kind_not_scored', `kind ${reg.kind} has no scoresheet in rulebook ${rb.ref.id} v${rb.ref.version}`);
     else if (!c || c.group !== group)
@@ -92,9 +96,9 @@ export function rejectedFactsOfUnit(ctx: Context, rb: Rulebook, u: UnitFacts): C
 }
 
 /** All rejected facts of the log, by position. */
-export function rejectedFacts(ctx: Context, rb: Rulebook): CoreRejectedFact[] {
+export function rejectedFacts(ctx: Context, rulebookFor: RulebookFor): CoreRejectedFact[] {
   const out: CoreRejectedFact[] = [];
-  for (const u of ctx.state.units.values()) out.push(...rejectedFactsOfUnit(ctx, rb, u));
+  for (const u of ctx.state.units.values()) out.push(...rejectedFactsOfUnit(ctx, rulebookFor, u));
   return out.sort((a, b) => a.position - b.position);
 }
 

@@ -310,3 +310,31 @@ export function defaultRulebook(): Rulebook {
 export const PRIZE_ORDER: readonly Prize[] = PRIZES;
 export const CASE_KINDS: readonly CaseCategory[] = CASE_CATEGORIES;
 export const LEVEL_ORDER: readonly ModelLevel[] = MODEL_LEVELS;
+
+/**
+ * The rulebooks in force: each applies from its `appliesFromYear` until the next one's. The set
+ * is part of every projection's checkpoint: changing it means rebuilding the read model.
+ */
+export interface RulebookSet {
+  readonly rulebooks: readonly Rulebook[];
+  /** `sha256:` over the refs of the rulebooks, in order. */
+  readonly hash: string;
+  forYear(year: number): Rulebook;
+}
+
+export function rulebookSet(rulebooks: readonly Rulebook[]): RulebookSet {
+  if (rulebooks.length === 0) throw new Error('a rulebook set needs at least one rulebook');
+  const sorted = [...rulebooks].sort((a, b) => a.file.appliesFromYear - b.file.appliesFromYear);
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i]!.file.appliesFromYear === sorted[i - 1]!.file.appliesFromYear)
+      throw new Error(`two rulebooks apply from ${sorted[i]!.file.appliesFromYear}: ${sorted[i - 1]!.ref.id} and ${sorted[i]!.ref.id}`);
+  return {
+    rulebooks: sorted,
+    hash: digestOf(sorted.map((r) => r.ref)),
+    forYear(year) {
+      let pick = sorted[0]!;
+      for (const r of sorted) if (r.file.appliesFromYear <= year) pick = r;
+      return pick;
+    },
+  };
+}

@@ -268,8 +268,7 @@ export function evolve(s: ScoringState, rec: RecordedEvent): void {
       const u = unitOf(s, d.unitId);
       u.modelEvents.push({ p, type: e.type, model: d.modelId });
       modelOf(s, d.modelId).recognitions.push({ p, unit: d.unitId, year: d.year, level: d.level });
-      noteYear(s, u, d.year);
-      s.changes.allYears = true;
+      noteYear(s, u, d.year); // a recognition changes the models criterion of its own year only
       return;
     }
     case 'ModelRevoked': {

@@ -1,0 +1,3 @@
+export * from './ndjson.js';
+export * from './importer.js';
+export * from './sources.js';

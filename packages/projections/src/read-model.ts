@@ -1,0 +1,98 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The read model: SQLite tables prefixed `rm_`. In the embedded default they live in the same
+ * file as the event store; with EventStoreDB, in a file of their own. Every table is written
+ * together with the checkpoint, in one transaction.
+ */
+export const READ_MODEL_SCHEMA = `
+CREATE TABLE IF NOT EXISTS rm_checkpoints (
+  name        TEXT PRIMARY KEY,
+  position    INTEGER NOT NULL,
+  events      INTEGER NOT NULL,
+  rulebooks   TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+) WITHOUT ROWID;
+-- The fold state, per unit and per model, so that a restart resumes from the checkpoint.
+CREATE TABLE IF NOT EXISTS rm_unit_facts (unit_id TEXT PRIMARY KEY, facts TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rm_model_facts (model_id TEXT PRIMARY KEY, facts TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rm_closures (position INTEGER PRIMARY KEY, year INTEGER NOT NULL, closed_at INTEGER NOT NULL);
+-- Results.
+CREATE TABLE IF NOT EXISTS rm_years (
+  year            INTEGER PRIMARY KEY,
+  report          TEXT NOT NULL,   -- canonical JSON of the YearReport (dvk report --json)
+  report_digest   TEXT NOT NULL,
+  kpi_explain     TEXT NOT NULL,   -- JSON: rule, counted and denominator units of every KPI
+  rulebook_id     TEXT NOT NULL,
+  rulebook_version INTEGER NOT NULL,
+  rulebook_hash   TEXT NOT NULL,
+  position        INTEGER NOT NULL, -- log position the figures reflect
+  closed_position INTEGER           -- position of the year's first YearClosed, if any
+);
+CREATE TABLE IF NOT EXISTS rm_scorecards (
+  year     INTEGER NOT NULL,
+  unit_id  TEXT NOT NULL,
+  list     TEXT NOT NULL,
+  kind     TEXT NOT NULL,
+  rank     INTEGER,
+  total    REAL NOT NULL,
+  complete INTEGER NOT NULL,
+  card     TEXT NOT NULL,           -- JSON ScorecardView: every figure with its rule and events
+  PRIMARY KEY (year, unit_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rm_ranking_content (
+  year     INTEGER NOT NULL,
+  list     TEXT NOT NULL,
+  content  TEXT NOT NULL,           -- canonical JSON of RankingContent
+  digest   TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (year, list)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rm_rejected (
+  position INTEGER PRIMARY KEY,
+  unit_id  TEXT NOT NULL,
+  stream   TEXT NOT NULL,
+  type     TEXT NOT NULL,
+  year     INTEGER,
+  code     TEXT NOT NULL,
+  reason   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rm_rejected_unit ON rm_rejected(unit_id);
+CREATE TABLE IF NOT EXISTS rm_units (
+  unit_id    TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  name_norm  TEXT NOT NULL,         -- lower case, without diacritics: "dan van" finds "Dân vận"
+  parent_id  TEXT,
+  registered_from TEXT NOT NULL,
+  ended      TEXT                   -- "dissolved 2018-09-01" / "merged into X 2019-07-01"
+) WITHOUT ROWID;
+`;
+
+export const READ_MODEL_TABLES = [
+  'rm_checkpoints',
+  'rm_unit_facts',
+  'rm_model_facts',
+  'rm_closures',
+  'rm_years',
+  'rm_scorecards',
+  'rm_ranking_content',
+  'rm_rejected',
+  'rm_units',
+] as const;
+
+export function ensureReadModel(db: Database.Database): void {
+  db.exec(READ_MODEL_SCHEMA);
+}
+
+/** Lower case without diacritics (đ → d), NFC-insensitive: the search key of names. */
+export function normalizeName(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/\p{Mn}+/gu, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -1,0 +1,106 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { RecordedEvent } from '@dvk/contracts';
+import type { EventStore, StoreError, StoredEvent, Subscription } from '@dvk/event-store';
+import { evolve, initialState, type ScoringState } from '@dvk/scoring';
+import type { CommitSummary, ScoringProjection } from './scoring-projection.js';
+
+/**
+ * Runs the scoring projection over the log: catch up from the checkpoint (committing every
+ * `commitEvery` events, so a long catch-up neither holds one huge transaction nor loses much on a
+ * crash), rebuild from zero, or follow the log live through the store's catch-up subscription.
+ */
+
+export interface Progress {
+  position: number;
+  head: number;
+}
+
+export interface CatchUpOptions {
+  pageSize?: number;
+  /** Commit after this many events (default 100,000) and when caught up. */
+  commitEvery?: number;
+  onProgress?: (p: Progress) => void;
+  onCommit?: (c: CommitSummary) => void;
+}
+
+/** Reads pages synchronously when the store can (SQLite), else through the port. */
+type PageReader = (after: number, max: number, upTo?: number) => Promise<E.Either<StoreError, readonly RecordedEvent[]>>;
+
+export function pageReader(store: EventStore): PageReader {
+  const sync = (store as { readPageSync?: (a: number, m: number, u?: number) => StoredEvent[] }).readPageSync;
+  if (sync) return async (after, max, upTo) => E.right(sync(after, max, upTo));
+  return (after, max, upTo) => store.readAll({ after, maxCount: max, upTo });
+}
+
+export async function catchUp(store: EventStore, proj: ScoringProjection, opts: CatchUpOptions = {}): Promise<E.Either<StoreError, number>> {
+  const pageSize = opts.pageSize ?? 5000;
+  const commitEvery = opts.commitEvery ?? 100_000;
+  const read = pageReader(store);
+  const head = await store.head();
+  if (E.isLeft(head)) return head;
+  let pending = 0;
+  for (;;) {
+    const page = await read(proj.position, pageSize);
+    if (E.isLeft(page)) return page;
+    if (page.right.length === 0) break;
+    proj.fold(page.right);
+    pending += page.right.length;
+    opts.onProgress?.({ position: proj.position, head: Math.max(head.right.position, proj.position) });
+    if (pending >= commitEvery) {
+      opts.onCommit?.(proj.commit());
+      pending = 0;
+    }
+  }
+  if (pending > 0 || proj.committedPosition !== proj.position) opts.onCommit?.(proj.commit());
+  return E.right(proj.position);
+}
+
+/** Rebuilds the read model from position 0; the old one stays until the new one is committed. */
+export async function rebuild(store: EventStore, proj: ScoringProjection, opts: Omit<CatchUpOptions, 'commitEvery'> = {}): Promise<E.Either<StoreError, CommitSummary>> {
+  const pageSize = opts.pageSize ?? 10_000;
+  const read = pageReader(store);
+  const head = await store.head();
+  if (E.isLeft(head)) return head;
+  proj.beginRebuild();
+  for (;;) {
+    const page = await read(proj.position, pageSize);
+    if (E.isLeft(page)) return page;
+    if (page.right.length === 0) break;
+    proj.fold(page.right);
+    opts.onProgress?.({ position: proj.position, head: Math.max(head.right.position, proj.position) });
+  }
+  const summary = proj.commitRebuild();
+  opts.onCommit?.(summary);
+  return E.right(summary);
+}
+
+/** Follows the log live: every delivered batch is folded and committed with the checkpoint. */
+export function follow(store: EventStore, proj: ScoringProjection, opts: { batchSize?: number; onCommit?: (c: CommitSummary) => void } = {}): Subscription {
+  return store.subscribe({ after: proj.committedPosition, batchSize: opts.batchSize ?? 5000 }, (batch) => {
+    proj.fold(batch);
+    opts.onCommit?.(proj.commit());
+  });
+}
+
+/**
+ * Folds the log up to a position (inclusive; the whole log when omitted) into a fresh state,
+ * streaming page by page: what `dvk report --as-of`, `dvk audit check` and `dvk diff-rules` use.
+ */
+export async function replayState(
+  store: EventStore,
+  opts: { upTo?: number; pageSize?: number; onProgress?: (p: Progress) => void } = {},
+): Promise<E.Either<StoreError, ScoringState>> {
+  const read = pageReader(store);
+  const head = await store.head();
+  if (E.isLeft(head)) return head;
+  const end = Math.min(opts.upTo ?? head.right.position, head.right.position);
+  const s = initialState();
+  for (;;) {
+    const page = await read(s.position, opts.pageSize ?? 10_000, end);
+    if (E.isLeft(page)) return page;
+    if (page.right.length === 0) break;
+    for (const r of page.right) evolve(s, r);
+    opts.onProgress?.({ position: s.position, head: end });
+  }
+  return E.right(s);
+}

@@ -1,0 +1,281 @@
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { RANK_LISTS, canonicalJson, digestOf, formatDay, type RecordedEvent } from '@dvk/contracts';
+import {
+  buildContext,
+  evaluateYear,
+  evolve,
+  initialState,
+  kpiView,
+  rankingContent,
+  rejectedFactsOfUnit,
+  scorecardView,
+  takeChanges,
+  yearReport,
+  yearsOf,
+  type Changes,
+  type Context,
+  type ModelFacts,
+  type RulebookSet,
+  type ScoringState,
+  type UnitFacts,
+} from '@dvk/scoring';
+import { READ_MODEL_TABLES, ensureReadModel, normalizeName } from './read-model.js';
+
+/**
+ * The scoring projection: folds the log into the core's state, and writes the results of every
+ * year whose figures may have changed — scoresheets with explanations, reports, KPIs, ranking
+ * contents, rejected facts — with the checkpoint, in one transaction.
+ *
+ * `fold` only changes memory; `commit` writes. A failed commit leaves the database as it was and
+ * marks the in-memory state stale: it is reloaded before the next use.
+ */
+export interface ScoringProjectionOptions {
+  db: Database.Database;
+  rulebooks: RulebookSet;
+  log: Logger;
+  /** Checkpoint name (default `scoring`). */
+  name?: string;
+  /** The clock for `updated_at` (not part of any result). */
+  now?: () => string;
+}
+
+export interface CommitSummary {
+  position: number;
+  years: number[];
+  units: number;
+  durationMs: number;
+}
+
+export class ScoringProjection {
+  readonly db: Database.Database;
+  readonly rulebooks: RulebookSet;
+  readonly name: string;
+  private readonly log: Logger;
+  private readonly now: () => string;
+  private state: ScoringState = initialState();
+  private committed = 0;
+  private stale = true;
+  private readonly q;
+
+  constructor(opts: ScoringProjectionOptions) {
+    this.db = opts.db;
+    this.rulebooks = opts.rulebooks;
+    this.name = opts.name ?? 'scoring';
+    this.log = opts.log.child({ component: 'scoring-projection' });
+    this.now = opts.now ?? (() => new Date().toISOString());
+    ensureReadModel(this.db);
+    const db = this.db;
+    this.q = {
+      checkpoint: db.prepare<[string], { position: number; events: number; rulebooks: string }>(
+        'SELECT position, events, rulebooks FROM rm_checkpoints WHERE name = ?',
+      ),
+      setCheckpoint: db.prepare(
+        'INSERT INTO rm_checkpoints(name, position, events, rulebooks, updated_at) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(name) DO UPDATE SET position = excluded.position, events = excluded.events, rulebooks = excluded.rulebooks, updated_at = excluded.updated_at',
+      ),
+      units: db.prepare<[], { facts: string }>('SELECT facts FROM rm_unit_facts'),
+      models: db.prepare<[], { facts: string }>('SELECT facts FROM rm_model_facts'),
+      closures: db.prepare<[], { position: number; year: number; closed_at: number }>('SELECT position, year, closed_at FROM rm_closures ORDER BY position'),
+      putUnit: db.prepare('INSERT INTO rm_unit_facts(unit_id, facts) VALUES (?, ?) ON CONFLICT(unit_id) DO UPDATE SET facts = excluded.facts'),
+      putModel: db.prepare('INSERT INTO rm_model_facts(model_id, facts) VALUES (?, ?) ON CONFLICT(model_id) DO UPDATE SET facts = excluded.facts'),
+      putClosure: db.prepare('INSERT OR IGNORE INTO rm_closures(position, year, closed_at) VALUES (?, ?, ?)'),
+      putYear: db.prepare(
+        'INSERT INTO rm_years(year, report, report_digest, kpi_explain, rulebook_id, rulebook_version, rulebook_hash, position, closed_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(year) DO UPDATE SET report = excluded.report, report_digest = excluded.report_digest, kpi_explain = excluded.kpi_explain, ' +
+          'rulebook_id = excluded.rulebook_id, rulebook_version = excluded.rulebook_version, rulebook_hash = excluded.rulebook_hash, position = excluded.position, closed_position = excluded.closed_position',
+      ),
+      delCards: db.prepare('DELETE FROM rm_scorecards WHERE year = ?'),
+      putCard: db.prepare('INSERT INTO rm_scorecards(year, unit_id, list, kind, rank, total, complete, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      putContent: db.prepare(
+        'INSERT INTO rm_ranking_content(year, list, content, digest, position) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(year, list) DO UPDATE SET content = excluded.content, digest = excluded.digest, position = excluded.position',
+      ),
+      delRejected: db.prepare('DELETE FROM rm_rejected WHERE unit_id = ?'),
+      delAllRejected: db.prepare('DELETE FROM rm_rejected'),
+      putRejected: db.prepare('INSERT OR REPLACE INTO rm_rejected(position, unit_id, stream, type, year, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      putUnitIndex: db.prepare(
+        'INSERT INTO rm_units(unit_id, kind, name, name_norm, parent_id, registered_from, ended) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(unit_id) DO UPDATE SET kind = excluded.kind, name = excluded.name, name_norm = excluded.name_norm, parent_id = excluded.parent_id, registered_from = excluded.registered_from, ended = excluded.ended',
+      ),
+      delUnitIndex: db.prepare('DELETE FROM rm_units WHERE unit_id = ?'),
+    };
+  }
+
+  /** Position of the last event folded in (committed or not). */
+  get position(): number {
+    this.ensureLoaded();
+    return this.state.position;
+  }
+  /** Position of the last committed event. */
+  get committedPosition(): number {
+    this.ensureLoaded();
+    return this.committed;
+  }
+  /** The in-memory state (read-only use: replays, explanations). */
+  get current(): ScoringState {
+    this.ensureLoaded();
+    return this.state;
+  }
+
+  /**
+   * Loads the checkpoint and the fold state. When the read model was built under another set of
+   * rulebooks, returns 'rebuild-needed' and starts from an empty state.
+   */
+  load(): 'resumed' | 'empty' | 'rebuild-needed' {
+    const cp = this.q.checkpoint.get(this.name);
+    this.state = initialState();
+    this.committed = 0;
+    this.stale = false;
+    if (!cp) return 'empty';
+    if (cp.rulebooks !== this.rulebooks.hash) {
+      this.log.warn({ stored: cp.rulebooks, configured: this.rulebooks.hash }, 'the read model was built under other rulebooks: it must be rebuilt');
+      return 'rebuild-needed';
+    }
+    for (const r of this.q.units.all()) {
+      const u = JSON.parse(r.facts) as UnitFacts;
+      this.state.units.set(u.id, u);
+    }
+    for (const r of this.q.models.all()) {
+      const m = JSON.parse(r.facts) as ModelFacts;
+      this.state.models.set(m.id, m);
+    }
+    this.state.closures = this.q.closures.all().map((c) => ({ p: c.position, year: c.year, at: c.closed_at }));
+    this.state.position = cp.position;
+    this.state.events = cp.events;
+    takeChanges(this.state);
+    this.committed = cp.position;
+    this.log.info({ position: cp.position, units: this.state.units.size }, 'resumed from the checkpoint');
+    return 'resumed';
+  }
+
+  private ensureLoaded(): void {
+    if (this.stale) this.load();
+  }
+
+  /** Folds events into memory (no write). Events at or before the position are skipped. */
+  fold(batch: readonly RecordedEvent[]): void {
+    this.ensureLoaded();
+    for (const r of batch) evolve(this.state, r);
+  }
+
+  /** Writes the changes folded in since the last commit, their results and the checkpoint. */
+  commit(): CommitSummary {
+    this.ensureLoaded();
+    const t0 = performance.now();
+    const changes = takeChanges(this.state);
+    try {
+      const years = this.db.transaction(() => this.write(changes, false)).immediate();
+      this.committed = this.state.position;
+      return { position: this.state.position, years, units: changes.units.size, durationMs: performance.now() - t0 };
+    } catch (err) {
+      this.stale = true;
+      throw err;
+    }
+  }
+
+  /** Starts over from an empty state (nothing is written until `commitRebuild`). */
+  beginRebuild(): void {
+    this.state = initialState();
+    this.committed = 0;
+    this.stale = false;
+  }
+
+  /** Replaces the whole read model by the results of the folded state, in one transaction. */
+  commitRebuild(): CommitSummary {
+    const t0 = performance.now();
+    const changes = takeChanges(this.state);
+    try {
+      const years = this.db
+        .transaction(() => {
+          for (const t of READ_MODEL_TABLES) this.db.exec(`DELETE FROM ${t}`);
+          return this.write(changes, true);
+        })
+        .immediate();
+      this.committed = this.state.position;
+      return { position: this.state.position, years, units: this.state.units.size, durationMs: performance.now() - t0 };
+    } catch (err) {
+      this.stale = true;
+      throw err;
+    }
+  }
+
+  private write(changes: Changes, everything: boolean): number[] {
+    const s = this.state;
+    const unitIds = everything ? [...s.units.keys()] : [...changes.units].filter((id) => s.units.has(id));
+    const modelIds = everything ? [...s.models.keys()] : [...changes.models].filter((id) => s.models.has(id));
+    for (const id of unitIds) this.q.putUnit.run(id, JSON.stringify(s.units.get(id)));
+    for (const id of modelIds) this.q.putModel.run(id, JSON.stringify(s.models.get(id)));
+    for (const c of s.closures) this.q.putClosure.run(c.p, c.year, c.at);
+
+    const ctx = buildContext(s);
+    const allYears = yearsOf(s, ctx);
+    const years = everything || changes.allYears ? allYears : allYears.filter((y) => changes.years.has(y));
+    for (const y of years) this.writeYear(ctx, y);
+
+    // Rejected facts and the unit index depend on the whole log: a registry or model change may
+    // change them for any unit.
+    const rejectFor = everything || changes.allYears ? [...s.units.keys()] : unitIds;
+    if (everything || changes.allYears) this.q.delAllRejected.run();
+    const rulebookFor = (y: number) => this.rulebooks.forYear(y);
+    for (const id of rejectFor) {
+      if (!(everything || changes.allYears)) this.q.delRejected.run(id);
+      for (const f of rejectedFactsOfUnit(ctx, rulebookFor, s.units.get(id)!))
+        this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
+    }
+    for (const id of rejectFor) this.writeUnitIndex(ctx, id);
+
+    this.q.setCheckpoint.run(this.name, s.position, s.events, this.rulebooks.hash, this.now());
+    this.log.debug({ position: s.position, years, units: unitIds.length }, 'committed');
+    return years;
+  }
+
+  private writeYear(ctx: Context, year: number): void {
+    const rb = this.rulebooks.forYear(year);
+    const ev = evaluateYear(this.state, rb, year, ctx);
+    const report = yearReport(ev);
+    const reportJson = canonicalJson(report);
+    const closure = this.state.closures.find((c) => c.year === year);
+    const position = this.state.position;
+    this.q.putYear.run(
+      year,
+      reportJson,
+      digestOf(report),
+      JSON.stringify(ev.kpis.map(kpiView)),
+      rb.ref.id,
+      rb.ref.version,
+      rb.ref.hash,
+      position,
+      closure ? closure.p : null,
+    );
+    this.q.delCards.run(year);
+    for (const c of ev.cards)
+      this.q.putCard.run(year, c.unitId, c.list.id, c.kind, c.rank, c.totalH / 100, c.complete ? 1 : 0, JSON.stringify(scorecardView(c, rb.ref)));
+    for (const list of RANK_LISTS) {
+      if (!rb.lists.some((l) => l.id === list)) continue;
+      const content = rankingContent(ev, list);
+      this.q.putContent.run(year, list, canonicalJson(content), digestOf(content), position);
+    }
+  }
+
+  private writeUnitIndex(ctx: Context, id: string): void {
+    const reg = ctx.reg.get(id);
+    if (!reg) {
+      this.q.delUnitIndex.run(id);
+      return;
+    }
+    const u = this.state.units.get(id)!;
+    let name = reg.name;
+    let from = -Infinity;
+    for (const r of u.renames) if (r.from >= from) ((from = r.from), (name = r.name));
+    const diss = u.dissolutions.length ? Math.min(...u.dissolutions.map((d) => d.from)) : null;
+    const merge = ctx.mergedInto.get(id);
+    const ended =
+      merge && (diss === null || merge.from <= diss)
+        ? `merged into ${merge.target} ${formatDay(merge.from)}`
+        : diss !== null
+          ? `dissolved ${formatDay(diss)}`
+          : null;
+    this.q.putUnitIndex.run(id, reg.kind, name, normalizeName(name), reg.parentId, formatDay(reg.from), ended);
+  }
+}

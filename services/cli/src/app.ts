@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { openSqliteEventStore, type SqliteEventStore } from '@dvk/event-store-sqlite';
+import { ScoringProjection, catchUp, readModelQueries, rebuild, type ReadModelQueries } from '@dvk/projections';
+import { defaultRulebook, rulebookSet, type RulebookSet } from '@dvk/scoring';
+import * as E from 'fp-ts/lib/Either.js';
+import { Progress } from './ui.js';
+
+/** Options every command shares (set on the root command). */
+export interface GlobalOptions {
+  db?: string;
+  logLevel?: string;
+}
+
+export const DEFAULT_DB = './data/dvk.sqlite';
+
+export function dbPath(o: GlobalOptions): string {
+  return resolve(o.db ?? process.env.DVK_DB ?? DEFAULT_DB);
+}
+
+/** One logger for the process, JSON lines on stderr (stdout is for results). */
+export function makeLogger(o: GlobalOptions, defaultLevel = 'warn'): Logger {
+  return pino({ level: o.logLevel ?? process.env.DVK_LOG_LEVEL ?? defaultLevel, base: { app: 'dvk' } }, pino.destination(2));
+}
+
+export interface App {
+  log: Logger;
+  store: SqliteEventStore;
+  rulebooks: RulebookSet;
+  projection: ScoringProjection;
+  queries: ReadModelQueries;
+  close(): Promise<void>;
+}
+
+/** Opens the embedded store and its read model (same SQLite file). */
+export function openApp(o: GlobalOptions, log = makeLogger(o)): App {
+  const path = dbPath(o);
+  const store = openSqliteEventStore({ path });
+  const rulebooks = rulebookSet([defaultRulebook()]);
+  const projection = new ScoringProjection({ db: store.db, rulebooks, log });
+  const queries = readModelQueries(store.db);
+  log.debug({ db: path }, 'opened the embedded store');
+  return { log, store, rulebooks, projection, queries, close: () => store.close() };
+}
+
+/**
+ * Brings the read model up to the end of the log: resumes from the checkpoint, or rebuilds when
+ * the rulebooks changed. Shows a progress bar on a terminal.
+ */
+export async function refresh(app: App, opts: { quiet?: boolean } = {}): Promise<void> {
+  const status = app.projection.load();
+  const head = await app.store.head();
+  if (E.isLeft(head)) throw new Error(head.left.message);
+  const behind = head.right.position - app.projection.committedPosition;
+  if (status !== 'rebuild-needed' && behind <= 0) return;
+  const bar = new Progress(opts.quiet ? false : undefined, status === 'rebuild-needed' ? 'Dựng lại kết quả' : 'Cập nhật kết quả', 'sự kiện');
+  bar.start(head.right.position, app.projection.committedPosition);
+  const r =
+    status === 'rebuild-needed'
+      ? await rebuild(app.store, app.projection, { onProgress: (p) => bar.update(p.position) })
+      : await catchUp(app.store, app.projection, { onProgress: (p) => bar.update(p.position) });
+  bar.stop();
+  if (E.isLeft(r)) throw new Error(r.left.message);
+}

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { canonicalJson, type Kpi, type YearReport } from '@dvk/contracts';
+import { buildContext, evaluateYear, yearReport } from '@dvk/scoring';
+import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { KIND_LABEL, NOT_RATED, TIER_LABEL, TITLE_LABEL, VETO_LABEL, vn } from '../ui.js';
+
+/** The canonical JSON of a year's report, from the read model (or evaluated when the year has no data). */
+export function reportJson(app: App, year: number): string {
+  const stored = app.queries.reportJson(year);
+  if (stored) return stored;
+  const state = app.projection.current;
+  return canonicalJson(yearReport(evaluateYear(state, app.rulebooks.forYear(year), year, buildContext(state))));
+}
+
+const LIST_LABEL: Record<string, string> = {
+  dvk_candidates: 'Đảng bộ xã, thị trấn và cơ quan, đơn vị (xét "Dân vận khéo")',
+  mobilization_team: 'Tổ dân vận',
+  mobilization_bloc: 'Khối dân vận đảng ủy',
+  mass_org: 'Ban Dân vận, MTTQ và các đoàn thể chính trị - xã hội huyện',
+};
+
+export function kpiLine(k: Kpi): { value: string; met: string } {
+  const met = k.met === null ? (k.target === '—' ? 'theo dõi' : 'không áp dụng') : k.met ? 'ĐẠT' : 'CHƯA ĐẠT';
+  if ('count' in k) return { value: vn(k.count), met };
+  return { value: k.percent === null ? '—' : `${vn(k.numerator)}/${vn(k.denominator)} = ${vn(Number(k.percent), 1)}%`, met };
+}
+
+/** The readable Vietnamese report of a year. */
+export function renderReport(r: YearReport, opts: { top?: number } = {}): string {
+  const lines: string[] = [];
+  lines.push(`BÁO CÁO KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CÔNG TÁC DÂN VẬN NĂM ${r.year}`);
+  lines.push(`Bộ tiêu chí: ${r.rulebook.id} phiên bản ${r.rulebook.version} (${r.rulebook.hash.slice(0, 19)}…)`);
+  lines.push('');
+  lines.push('I. CÁC CHỈ TIÊU SO VỚI KẾ HOẠCH');
+  const kt = new Table({ head: ['Mã', 'Chỉ tiêu', 'Kết quả', 'Mục tiêu', 'Đánh giá'], style: { head: [], border: [] }, wordWrap: true, colWidths: [5, 48, 24, 12, 14] });
+  for (const [id, k] of Object.entries(r.kpis)) {
+    const l = kpiLine(k);
+    kt.push([id, k.label, l.value, k.target, l.met]);
+  }
+  lines.push(kt.toString());
+  const lists = [...new Set(r.units.map((u) => u.list))];
+  lists.forEach((list, i) => {
+    const units = r.units.filter((u) => u.list === list);
+    const ranked = units.filter((u) => u.rank !== null);
+    const unrated = units.filter((u) => u.rank === null);
+    lines.push('');
+    lines.push(`${['II', 'III', 'IV', 'V', 'VI'][i] ?? String(i + 2)}. XẾP HẠNG: ${LIST_LABEL[list] ?? list} — ${ranked.length} đơn vị được xếp hạng, ${unrated.length} chưa đánh giá`);
+    const t = new Table({ head: ['Hạng', 'Mã đơn vị', 'Tên đơn vị', 'Tổng điểm', 'Xếp loại / danh hiệu', 'Ghi chú'], style: { head: [], border: [] } });
+    for (const u of ranked.slice(0, opts.top ?? ranked.length)) {
+      const badge = [u.tier ? TIER_LABEL[u.tier] : null, ...u.titles.map((x) => TITLE_LABEL[x])].filter(Boolean).join(', ');
+      t.push([String(u.rank), u.unitId, u.name, vn(u.total, 2), badge || '—', u.vetoes.map((v) => VETO_LABEL[v]).join(', ')]);
+    }
+    lines.push(t.toString());
+    if (opts.top !== undefined && ranked.length > opts.top) lines.push(`  … và ${ranked.length - opts.top} đơn vị khác (bỏ --top để xem đủ)`);
+    for (const u of unrated) lines.push(`  ${NOT_RATED}: ${u.unitId} — ${u.name} (${KIND_LABEL[u.kind]}; thiếu ${u.missing.join(', ')})`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description("A year's KPIs against the plan's targets and every ranking list with tiers and titles")
+    .requiredOption('--year <year>', 'the year', (v) => parseInt(v, 10))
+    .option('--json', 'only the report as JSON on stdout (logs go to stderr)')
+    .option('--top <n>', 'show only the first n of each ranking (text output)', (v) => parseInt(v, 10))
+    .action(async (o: { year: number; json?: boolean; top?: number }, c: Command) => {
+      const app = openApp(c.optsWithGlobals<GlobalOptions>());
+      try {
+        await refresh(app, { quiet: o.json });
+        const json = reportJson(app, o.year);
+        if (o.json) process.stdout.write(json + '\n');
+        else process.stdout.write(renderReport(JSON.parse(json) as YearReport, { top: o.top }));
+      } finally {
+        await app.close();
+      }
+    });
+}

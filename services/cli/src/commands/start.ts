@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import * as E from 'fp-ts/lib/Either.js';
+import type { YearReport } from '@dvk/contracts';
+import { dbPath, openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { importFile, printSummary } from './import.js';
+import { writeSample } from './generate.js';
+import { renderReport, reportJson } from './report.js';
+
+export const SAMPLE_SEED = 2016;
+
+/** Fills an empty store with the sample district (generated once, then imported). */
+export async function ensureSample(app: App, quiet = false): Promise<boolean> {
+  const head = await app.store.head();
+  if (E.isLeft(head)) throw new Error(head.left.message);
+  if (head.right.events > 0) return false;
+  const file = join(dirname(app.store.path), 'sample-district.ndjson');
+  if (!existsSync(file)) {
+    if (!quiet) process.stderr.write(`Kho dữ liệu trống: tạo dữ liệu mẫu của huyện (seed ${SAMPLE_SEED}) → ${file}\n`);
+    await writeSample(file, { seed: SAMPLE_SEED });
+  }
+  const s = await importFile(app, file, { quiet });
+  if (!quiet) printSummary(s, file);
+  return true;
+}
+
+export function latestYear(app: App): number | null {
+  const ys = app.queries.years();
+  return ys.length ? ys[ys.length - 1]!.year : null;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('The main job: open the embedded store (filling it with the sample district when empty), bring the results up to date, print the latest year')
+    .option('--top <n>', 'entries per ranking list to print', (v) => parseInt(v, 10), 10)
+    .action(async (o: { top: number }, c: Command) => {
+      const g = c.optsWithGlobals<GlobalOptions>();
+      const app = openApp(g);
+      try {
+        process.stderr.write(`Kho dữ liệu: ${dbPath(g)}\n`);
+        await ensureSample(app);
+        await refresh(app);
+        const year = latestYear(app);
+        if (year === null) {
+          process.stdout.write('Chưa có năm nào có dữ liệu.\n');
+          return;
+        }
+        process.stdout.write('\n' + renderReport(JSON.parse(reportJson(app, year)) as YearReport, { top: o.top }));
+      } finally {
+        await app.close();
+      }
+    });
+}

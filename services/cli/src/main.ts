@@ -1,0 +1,37 @@
+#!/usr/bin/env -S node --import tsx
+import { Command } from 'commander';
+import { registerExplain } from './commands/explain.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerImport } from './commands/import.js';
+import { registerRejected } from './commands/rejected.js';
+import { registerReport } from './commands/report.js';
+import { registerStart } from './commands/start.js';
+import { registerSources } from './sources.js';
+
+/** The `dvk` command: run as `pnpm dvk …` from the repository root, or as the `dvk` bin. */
+export function buildProgram(): Command {
+  const program = new Command('dvk')
+    .description('dvk — chấm điểm, xếp loại công tác dân vận từ nhật ký sự kiện (event-sourced scoring and ranking)')
+    .option('--db <path>', 'the embedded SQLite store (env DVK_DB, default ./data/dvk.sqlite)')
+    .option('--log-level <level>', 'pino log level on stderr (env DVK_LOG_LEVEL, default warn)')
+    .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true });
+  registerStart(program);
+  registerImport(program);
+  registerReport(program);
+  registerExplain(program);
+  registerRejected(program);
+  registerGenerate(program);
+  registerSources(program);
+  return program;
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`dvk: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    });
+}
