@@ -47,11 +47,15 @@ export async function catchUp(store: EventStore, proj: ScoringProjection, opts: 
     pending += page.right.length;
     opts.onProgress?.({ position: proj.position, head: Math.max(head.right.position, proj.position) });
     if (pending >= commitEvery) {
-      opts.onCommit?.(proj.commit());
+      const c = proj.commit();
+      opts.onCommit?.(c);
       pending = 0;
     }
   }
-  if (pending > 0 || proj.committedPosition !== proj.position) opts.onCommit?.(proj.commit());
+  if (pending > 0 || proj.committedPosition !== proj.position) {
+    const c = proj.commit();
+    opts.onCommit?.(c);
+  }
   return E.right(proj.position);
 }
 
@@ -78,7 +82,8 @@ export async function rebuild(store: EventStore, proj: ScoringProjection, opts: 
 export function follow(store: EventStore, proj: ScoringProjection, opts: { batchSize?: number; onCommit?: (c: CommitSummary) => void } = {}): Subscription {
   return store.subscribe({ after: proj.committedPosition, batchSize: opts.batchSize ?? 5000 }, (batch) => {
     proj.fold(batch);
-    opts.onCommit?.(proj.commit());
+    const c = proj.commit();
+    opts.onCommit?.(c);
   });
 }
 

@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { generateLines, type GenerateOptions } from '@dvk/sample';
+import type { GenerateOptions } from '@dvk/sample';
 
 /** Writes a generated district history as NDJSON, streaming (bounded memory at any scale). */
 export async function writeSample(out: string, opts: GenerateOptions): Promise<number> {
+  const { generateLines } = await import('@dvk/sample');
   const ws = createWriteStream(out);
   let n = 0;
   let buf = '';
