@@ -30,32 +30,59 @@ export interface ChainedEvent {
   chainHash: string;
 }
 
-/** Builds the digest from events fed in log order. */
+/** The builder's state, as plain data: a publisher keeps it to extend the digest incrementally. */
+export interface DigestState {
+  heads: Record<string, [revision: number, chain: string]>;
+  order: string;
+  position: number;
+  events: number;
+}
+
+/**
+ * Builds the digest from events fed in log order. The order hash is itself a chain
+ * (o_i = H(o_{i-1}, chain_i)), so the builder's state is small, serialisable and resumable.
+ */
 export class LogDigestBuilder {
-  private readonly heads = new Map<string, { revision: number; chain: string }>();
-  private order = createHash('sha256').update(`dvk-order/1\n${GENESIS}`);
-  private position = 0;
-  private events = 0;
+  private readonly heads: Map<string, [number, string]>;
+  private order: string;
+  private position: number;
+  private events: number;
+
+  constructor(from?: DigestState) {
+    this.heads = new Map(from ? Object.entries(from.heads) : []);
+    this.order = from?.order ?? GENESIS;
+    this.position = from?.position ?? 0;
+    this.events = from?.events ?? 0;
+  }
+
+  get at(): number {
+    return this.position;
+  }
 
   add(e: ChainedEvent): void {
-    this.heads.set(e.stream, { revision: e.revision, chain: e.chainHash });
-    this.order.update(e.chainHash);
+    if (e.position <= this.position) return;
+    this.heads.set(e.stream, [e.revision, e.chainHash]);
+    this.order = createHash('sha256').update(`dvk-order/1\n${this.order}\n${e.chainHash}`, 'utf8').digest('hex');
     this.position = e.position;
     this.events++;
+  }
+
+  state(): DigestState {
+    return { heads: Object.fromEntries(this.heads), order: this.order, position: this.position, events: this.events };
   }
 
   digest(): LogDigest {
     const streams = [...this.heads.keys()].sort();
     const leaves = streams.map((s) => {
-      const x = this.heads.get(s)!;
-      return `${s}\n${x.revision}\n${x.chain}`;
+      const [revision, chain] = this.heads.get(s)!;
+      return `${s}\n${revision}\n${chain}`;
     });
     return {
       position: this.position,
       events: this.events,
       streams: streams.length,
       root: `sha256:${merkleRoot(leaves)}`,
-      order: `sha256:${this.order.copy().digest('hex')}`,
+      order: `sha256:${this.order}`,
     };
   }
 }

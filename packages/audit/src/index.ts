@@ -1,2 +1,3 @@
 export * from './chain.js';
 export * from './digest.js';
+export * from './verify.js';

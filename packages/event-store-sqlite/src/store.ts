@@ -394,3 +394,19 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
   };
   return store;
 }
+
+const blobToUuid = (b: Buffer): string => {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+/**
+ * Every stored row in log order, as the verifier reads it (the raw bytes, not a re-encoding), and
+ * the recorded stream heads: what `dvk verify` checks.
+ */
+export function* storedRows(db: Database.Database): Generator<import('@dvk/audit').StoredRow> {
+  const stmt = db.prepare('SELECT position, stream, revision, id, body, content_hash, chain_hash FROM events ORDER BY position').raw();
+  for (const r of stmt.iterate() as Iterable<[number, string, number, Buffer, string, Buffer, Buffer]>) {
+    yield { position: r[0], stream: r[1], revision: r[2], id: blobToUuid(r[3]), body: r[4], contentHash: r[5].toString('hex'), chainHash: r[6].toString('hex') };
+  }
+}

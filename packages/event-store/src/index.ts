@@ -2,3 +2,4 @@ export * from './port.js';
 export * from './subscription.js';
 export * from './memory.js';
 export * from './dead-letters.js';
+export * from './digest.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RankingContent, YearReport } from '@dvk/contracts';
+import type { RankingContent, RankingMessage, YearReport } from '@dvk/contracts';
 import type { KpiView, ScorecardView } from '@dvk/scoring';
 import { ensureReadModel, normalizeName } from './read-model.js';
 
@@ -45,6 +45,8 @@ export function readModelQueries(db: Database.Database) {
     rejectedCount: db.prepare<[number | null, number | null], { n: number }>('SELECT count(*) AS n FROM rm_rejected WHERE (? IS NULL OR year = ?)'),
     search: db.prepare('SELECT unit_id, kind, name, parent_id, registered_from, ended FROM rm_units WHERE name_norm LIKE ? ESCAPE \'\\\' OR unit_id LIKE ? ESCAPE \'\\\' ORDER BY name_norm, unit_id LIMIT ?'),
     unit: db.prepare('SELECT unit_id, kind, name, parent_id, registered_from, ended FROM rm_units WHERE unit_id = ?'),
+    published: db.prepare<[number, string], { message: string }>('SELECT message FROM rm_published WHERE year = ? AND list = ? ORDER BY version'),
+    latestPublished: db.prepare<[number, string], { message: string }>('SELECT message FROM rm_published WHERE year = ? AND list = ? ORDER BY version DESC LIMIT 1'),
     checkpoint: db.prepare<[string], { position: number; events: number; rulebooks: string; updated_at: string }>('SELECT position, events, rulebooks, updated_at FROM rm_checkpoints WHERE name = ?'),
   };
   const toUnit = (r: Record<string, unknown>): UnitRow => ({
@@ -115,6 +117,14 @@ export function readModelQueries(db: Database.Database) {
     unit(unitId: string): UnitRow | null {
       const r = q.unit.get(unitId) as Record<string, unknown> | undefined;
       return r ? toUnit(r) : null;
+    },
+    /** Every published version of a ranking, oldest first. */
+    publishedRankings(year: number, list: string): RankingMessage[] {
+      return q.published.all(year, list).map((r) => JSON.parse(r.message) as RankingMessage);
+    },
+    latestPublished(year: number, list: string): { message: RankingMessage; json: string } | null {
+      const r = q.latestPublished.get(year, list);
+      return r ? { message: JSON.parse(r.message) as RankingMessage, json: r.message } : null;
     },
     checkpoint(name = 'scoring') {
       return q.checkpoint.get(name) ?? null;

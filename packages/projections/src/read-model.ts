@@ -58,6 +58,31 @@ CREATE TABLE IF NOT EXISTS rm_rejected (
   reason   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rm_rejected_unit ON rm_rejected(unit_id);
+-- Published rankings (the ranking service's outbox): every version is kept, so a revised ranking
+-- of a closed year and the final one it replaced are both retrievable.
+CREATE TABLE IF NOT EXISTS rm_published (
+  year           INTEGER NOT NULL,
+  list           TEXT NOT NULL,
+  version        INTEGER NOT NULL,
+  status         TEXT NOT NULL,      -- provisional | final | revised
+  position       INTEGER NOT NULL,
+  content_digest TEXT NOT NULL,
+  message        TEXT NOT NULL,      -- canonical JSON of the RankingMessage
+  published_at   TEXT NOT NULL,
+  delivered_at   TEXT,               -- when Kafka acknowledged it (NULL: not yet, or Kafka off)
+  PRIMARY KEY (year, list, version)
+) WITHOUT ROWID;
+-- Ranking content digests as of each year's close, to tell "final" from "revised".
+CREATE TABLE IF NOT EXISTS rm_close_digests (
+  year      INTEGER NOT NULL,
+  list      TEXT NOT NULL,
+  rulebooks TEXT NOT NULL,          -- the rulebook set the digest was computed under
+  position  INTEGER NOT NULL,
+  digest    TEXT NOT NULL,
+  PRIMARY KEY (year, list, rulebooks)
+) WITHOUT ROWID;
+-- Saved state of the log digest builder (not part of the rebuildable read model).
+CREATE TABLE IF NOT EXISTS rm_digest_state (name TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rm_units (
   unit_id    TEXT PRIMARY KEY,
   kind       TEXT NOT NULL,

@@ -84,22 +84,33 @@ export function follow(store: EventStore, proj: ScoringProjection, opts: { batch
     proj.fold(batch);
     const c = proj.commit();
     opts.onCommit?.(c);
+    // Another writer moved the checkpoint: end this subscription so the caller resumes from it.
+    if (c.conflict) throw new CheckpointMoved(c.position);
   });
 }
 
+export class CheckpointMoved extends Error {
+  readonly _tag = 'CheckpointMoved';
+  constructor(readonly position: number) {
+    super(`the read model was advanced to position ${position} by another writer`);
+  }
+}
+
 /**
- * Folds the log up to a position (inclusive; the whole log when omitted) into a fresh state,
+ * Folds the log up to a position (inclusive; the whole log when omitted) into a fresh state (or
+ * continues `into` an earlier one),
  * streaming page by page: what `dvk report --as-of`, `dvk audit check` and `dvk diff-rules` use.
  */
 export async function replayState(
   store: EventStore,
-  opts: { upTo?: number; pageSize?: number; onProgress?: (p: Progress) => void } = {},
+  opts: { upTo?: number; pageSize?: number; onProgress?: (p: Progress) => void; into?: ScoringState } = {},
 ): Promise<E.Either<StoreError, ScoringState>> {
   const read = pageReader(store);
   const head = await store.head();
   if (E.isLeft(head)) return head;
   const end = Math.min(opts.upTo ?? head.right.position, head.right.position);
-  const s = initialState();
+  // `into` continues an earlier replay (positions at or before its own are skipped by evolve).
+  const s = opts.into ?? initialState();
   for (;;) {
     const page = await read(s.position, opts.pageSize ?? 10_000, end);
     if (E.isLeft(page)) return page;

@@ -45,6 +45,8 @@ export interface CommitSummary {
   years: number[];
   units: number;
   durationMs: number;
+  /** Another writer had moved the checkpoint: nothing was written, the state was reloaded. */
+  conflict?: boolean;
 }
 
 export class ScoringProjection {
@@ -159,13 +161,29 @@ export class ScoringProjection {
     for (const r of batch) evolve(this.state, r);
   }
 
-  /** Writes the changes folded in since the last commit, their results and the checkpoint. */
+  /**
+   * Writes the changes folded in since the last commit, their results and the checkpoint.
+   * Another writer of the same read model (a `dvk` command while the service runs) may have
+   * committed in between: then nothing is written, the state is reloaded from that writer's
+   * checkpoint, and the summary says `conflict` — the caller simply reads on from there.
+   */
   commit(): CommitSummary {
     this.ensureLoaded();
     const t0 = performance.now();
     const changes = takeChanges(this.state);
     try {
-      const years = this.db.transaction(() => this.write(changes, false)).immediate();
+      const years = this.db
+        .transaction(() => {
+          const cp = this.q.checkpoint.get(this.name);
+          if ((cp?.position ?? 0) !== this.committed || (cp && cp.rulebooks !== this.rulebooks.hash)) return null;
+          return this.write(changes, false);
+        })
+        .immediate();
+      if (years === null) {
+        this.log.info({ ours: this.committed }, 'the read model was updated by another writer; reloading');
+        this.load();
+        return { position: this.state.position, years: [], units: 0, durationMs: performance.now() - t0, conflict: true };
+      }
       this.committed = this.state.position;
       return { position: this.state.position, years, units: changes.units.size, durationMs: performance.now() - t0 };
     } catch (err) {

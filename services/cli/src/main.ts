@@ -1,10 +1,12 @@
 #!/usr/bin/env -S node --import tsx
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerRejected } from './commands/rejected.js';
 import { registerReport } from './commands/report.js';
+import { registerRulebook } from './commands/rulebook.js';
 import { registerStart } from './commands/start.js';
 import { registerSources } from './sources.js';
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerRejected(program);
   registerGenerate(program);
   registerSources(program);
+  registerAudit(program);
+  registerRulebook(program);
   return program;
 }
 

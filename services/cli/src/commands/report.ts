@@ -1,9 +1,28 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { canonicalJson, type Kpi, type YearReport } from '@dvk/contracts';
+import * as E from 'fp-ts/lib/Either.js';
+import { replayState } from '@dvk/projections';
 import { buildContext, evaluateYear, yearReport } from '@dvk/scoring';
 import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
 import { KIND_LABEL, NOT_RATED, TIER_LABEL, TITLE_LABEL, VETO_LABEL, vn } from '../ui.js';
+
+/** Resolves `--as-of`: a log position, or the last position appended at or before a time. */
+export async function asOfPosition(app: App, asOf: string): Promise<number> {
+  if (/^\d+$/.test(asOf)) return Number(asOf);
+  if (Number.isNaN(Date.parse(asOf))) throw new Error(`--as-of ${asOf}: neither a log position nor an ISO-8601 timestamp`);
+  const p = await app.store.positionAt(asOf);
+  if (E.isLeft(p)) throw new Error(p.left.message);
+  return p.right;
+}
+
+/** The report of a year as the log stood at a position or time: a replay, nothing read from the read model. */
+export async function reportAsOf(app: App, year: number, asOf: string): Promise<string> {
+  const upTo = await asOfPosition(app, asOf);
+  const s = await replayState(app.store, { upTo });
+  if (E.isLeft(s)) throw new Error(s.left.message);
+  return canonicalJson(yearReport(evaluateYear(s.right, app.rulebooks.forYear(year), year, buildContext(s.right))));
+}
 
 /** The canonical JSON of a year's report, from the read model (or evaluated when the year has no data). */
 export function reportJson(app: App, year: number): string {
@@ -65,11 +84,16 @@ export function registerReport(program: Command): void {
     .requiredOption('--year <year>', 'the year', (v) => parseInt(v, 10))
     .option('--json', 'only the report as JSON on stdout (logs go to stderr)')
     .option('--top <n>', 'show only the first n of each ranking (text output)', (v) => parseInt(v, 10))
-    .action(async (o: { year: number; json?: boolean; top?: number }, c: Command) => {
+    .option('--as-of <position|timestamp>', 'replay the log as it was: up to a log position, or up to what had been appended at a time (ISO-8601)')
+    .action(async (o: { year: number; json?: boolean; top?: number; asOf?: string }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
       try {
-        await refresh(app, { quiet: o.json });
-        const json = reportJson(app, o.year);
+        let json: string;
+        if (o.asOf !== undefined) json = await reportAsOf(app, o.year, o.asOf);
+        else {
+          await refresh(app, { quiet: o.json });
+          json = reportJson(app, o.year);
+        }
         if (o.json) process.stdout.write(json + '\n');
         else process.stdout.write(renderReport(JSON.parse(json) as YearReport, { top: o.top }));
       } finally {

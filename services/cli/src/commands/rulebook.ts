@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import * as E from 'fp-ts/lib/Either.js';
+import { replayState } from '@dvk/projections';
+import { buildContext, evaluateYear, loadRulebook, type RankedCard, type Rulebook, type ScoringState } from '@dvk/scoring';
+import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { TIER_LABEL, TITLE_LABEL } from '../ui.js';
+
+/** Loads a rulebook file, or throws with every problem named. */
+export function rulebookFromFile(path: string): Rulebook {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: not a JSON file (${(err as Error).message})`);
+  }
+  const r = loadRulebook(raw);
+  if (E.isLeft(r)) throw new Error(`${path}: invalid rulebook: ${r.left.message}`);
+  return r.right;
+}
+
+/** The rulebooks in force plus any given as files. */
+export function knownRulebooks(app: App, files: string[]): Rulebook[] {
+  return [...app.rulebooks.rulebooks, ...files.map(rulebookFromFile)];
+}
+
+export interface UnitChange {
+  unitId: string;
+  name: string;
+  list: string;
+  before: { total: number | null; tier: string | null; titles: string[]; rank: number | null };
+  after: { total: number | null; tier: string | null; titles: string[]; rank: number | null };
+  reasons: string[];
+}
+
+/** Applies two rulebooks to the same state and lists the units whose tier, title or rank change, and why. */
+export function diffRules(state: ScoringState, year: number, a: Rulebook, b: Rulebook): UnitChange[] {
+  const ctx = buildContext(state);
+  const ea = evaluateYear(state, a, year, ctx);
+  const eb = evaluateYear(state, b, year, ctx);
+  const ids = [...new Set([...ea.byUnit.keys(), ...eb.byUnit.keys()])].sort();
+  const view = (c: RankedCard | undefined) => ({ total: c ? c.totalH / 100 : null, tier: c?.tier ?? null, titles: c?.titles ?? [], rank: c?.rank ?? null });
+  const out: UnitChange[] = [];
+  for (const id of ids) {
+    const x = ea.byUnit.get(id);
+    const y = eb.byUnit.get(id);
+    const before = view(x);
+    const after = view(y);
+    if (before.tier === after.tier && before.rank === after.rank && before.titles.join() === after.titles.join()) continue;
+    const reasons: string[] = [];
+    if (x && y) {
+      for (const cy of y.criteria) {
+        const cx = x.criteria.find((k) => k.id === cy.id);
+        if (!cx) reasons.push(`criterion ${cy.id} is new: ${cy.pointsH === null ? 'missing' : cy.pointsH / 100}`);
+        else if (cx.pointsH !== cy.pointsH || cx.maxH !== cy.maxH)
+          reasons.push(`${cy.id}: ${cx.pointsH === null ? '—' : cx.pointsH / 100}/${cx.maxH / 100} → ${cy.pointsH === null ? '—' : cy.pointsH / 100}/${cy.maxH / 100}`);
+      }
+      if (x.totalH !== y.totalH) reasons.push(`total ${x.totalH / 100} → ${y.totalH / 100}`);
+      if (x.tier !== y.tier) reasons.push(`tier: ${y.tierRule}`);
+      if (x.titles.join() !== y.titles.join()) reasons.push(...y.titleRules.map((r) => `title: ${r}`));
+      if (x.rank !== y.rank) reasons.push(`rank ${x.rank ?? '—'} → ${y.rank ?? '—'}: ${y.rankRule}`);
+    } else reasons.push(x ? 'not scored under the new rulebook' : 'scored only under the new rulebook');
+    const c = (y ?? x)!;
+    out.push({ unitId: id, name: c.name, list: c.list.id, before, after, reasons });
+  }
+  return out;
+}
+
+const badge = (v: UnitChange['before']) =>
+  [v.tier ? TIER_LABEL[v.tier] : null, ...v.titles.map((t) => TITLE_LABEL[t]), v.rank !== null ? `hạng ${v.rank}` : 'không xếp hạng'].filter(Boolean).join(', ');
+
+export function registerRulebook(program: Command): void {
+  const rb = program.command('rulebook').description('Rulebooks are files: validate one, show the one in force');
+  rb.command('validate')
+    .description('Validate a rulebook file (schema and consistency) and print its canonical hash')
+    .argument('<file>')
+    .action((file: string) => {
+      const r = rulebookFromFile(file);
+      process.stdout.write(`OK: ${r.ref.id} v${r.ref.version}, áp dụng từ năm ${r.file.appliesFromYear}, hash ${r.ref.hash}\n`);
+    });
+  rb.command('show')
+    .description('Print the rulebooks in force (or a file) as JSON, with their hashes')
+    .option('--file <file>', 'show this file instead')
+    .action((o: { file?: string }, c: Command) => {
+      if (o.file) {
+        const r = rulebookFromFile(o.file);
+        process.stdout.write(JSON.stringify({ ref: r.ref, rulebook: r.file }, null, 2) + '\n');
+        return;
+      }
+      const app = openApp(c.optsWithGlobals<GlobalOptions>());
+      try {
+        process.stdout.write(JSON.stringify(app.rulebooks.rulebooks.map((r) => ({ ref: r.ref, appliesFromYear: r.file.appliesFromYear, rulebook: r.file })), null, 2) + '\n');
+      } finally {
+        void app.close();
+      }
+    });
+
+  program
+    .command('diff-rules')
+    .description('Apply another rulebook to the same history and list the units whose tier, title or rank change, and why')
+    .requiredOption('--year <year>', 'the year', (v) => parseInt(v, 10))
+    .requiredOption('--rulebook <file>', 'the other rulebook')
+    .option('--json', 'print JSON')
+    .action(async (o: { year: number; rulebook: string; json?: boolean }, c: Command) => {
+      const app = openApp(c.optsWithGlobals<GlobalOptions>());
+      try {
+        const other = rulebookFromFile(o.rulebook);
+        await refresh(app, { quiet: o.json });
+        const s = await replayState(app.store);
+        if (E.isLeft(s)) throw new Error(s.left.message);
+        const current = app.rulebooks.forYear(o.year);
+        const changes = diffRules(s.right, o.year, current, other);
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ year: o.year, from: current.ref, to: other.ref, changes }) + '\n');
+          return;
+        }
+        process.stdout.write(`Năm ${o.year}: ${current.ref.id} v${current.ref.version} → ${other.ref.id} v${other.ref.version}: ${changes.length} đơn vị thay đổi\n`);
+        for (const ch of changes) {
+          process.stdout.write(`\n${ch.unitId} — ${ch.name} (${ch.list})\n  trước: ${badge(ch.before)}\n  sau:   ${badge(ch.after)}\n`);
+          for (const r of ch.reasons) process.stdout.write(`    · ${r}\n`);
+        }
+      } finally {
+        await app.close();
+      }
+    });
+}
