@@ -186,12 +186,13 @@ export const MODEL_TITLES: Readonly<Record<ModelField, readonly string[]>> = {
   ],
 };
 
+/** Hotspot summaries: the first two are about land taken by the district (agencies' hotspots). */
 export const HOTSPOT_SUMMARIES: readonly string[] = [
-  'Tranh chấp đất đai kéo dài giữa các hộ gia đình',
   'Khiếu kiện đông người về bồi thường, giải phóng mặt bằng',
+  'Khiếu nại về thu hồi đất xây dựng cụm công nghiệp',
+  'Tranh chấp đất đai kéo dài giữa các hộ gia đình',
   'Nhân dân phản đối ô nhiễm môi trường từ trang trại chăn nuôi',
   'Phản đối vị trí xây dựng bãi tập kết rác thải',
-  'Khiếu nại về thu hồi đất xây dựng cụm công nghiệp',
   'Mâu thuẫn trong dòng họ về đất hương hỏa',
   'Tranh chấp ranh giới đất canh tác giữa hai thôn',
   'Kiến nghị đông người về chất lượng công trình nhà văn hóa thôn',

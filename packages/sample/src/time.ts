@@ -21,19 +21,49 @@ export function localDayOf(t: number): number {
   return Math.floor((t + OFFSET_MS) / DAY_MS);
 }
 
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
+
+/** Civil date of a day number (H. Hinnant's days_from_civil inverse), without Date objects: fast. */
+function civil(day: number): [number, number, number] {
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` of an instant shifted by `shift` ms (whole seconds). */
+function fmtWall(t: number, shift: number): string {
+  const ms = t + shift;
+  const day = Math.floor(ms / DAY_MS);
+  const secs = Math.floor((ms - day * DAY_MS) / 1000);
+  const [y, m, d] = civil(day);
+  return `${y}-${pad2(m)}-${pad2(d)}T${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}`;
+}
+
 /** `YYYY-MM-DDTHH:MM:SS+07:00`: how every generated timestamp is written, unless UTC is wanted. */
 export function fmtLocal(t: number): string {
-  return new Date(t + OFFSET_MS).toISOString().slice(0, 19) + '+07:00';
+  return fmtWall(t, OFFSET_MS) + '+07:00';
 }
 
 /** `YYYY-MM-DDTHH:MM:SSZ`: the same instant written in UTC (used to exercise midnight crossings). */
 export function fmtUtc(t: number): string {
-  return new Date(t).toISOString().slice(0, 19) + 'Z';
+  return fmtWall(t, 0) + 'Z';
 }
 
 /** `YYYY-MM-DD` of a local day number. */
 export function fmtDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  const [y, m, d] = civil(day);
+  return `${y}-${pad2(m)}-${pad2(d)}`;
+}
+
+/** The calendar year of a local day number. */
+export function yearOf(day: number): number {
+  return civil(day)[0];
 }
 
 /** Number of days in month m (1–12) of year y. */

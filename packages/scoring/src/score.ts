@@ -310,8 +310,10 @@ function dialogues(u: UnitFacts, year: number, c: CriterionSpec, steps: { atLeas
 /** Models a unit owns at the end of a year (after merges), computed for all units at once. */
 export function modelsOwnedAtEndOf(ctx: Context, year: number): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  const eoy = endOfYear(year);
   for (const [id, m] of ctx.models) {
-    if (!m.reg) continue;
+    // Owned at the end of the year: registered (local date) on or before 31 December.
+    if (!m.reg || m.reg.day > eoy) continue;
     const owner = ownerAtEndOf(ctx, m.reg.unit, year);
     let l = out.get(owner);
     if (!l) out.set(owner, (l = []));

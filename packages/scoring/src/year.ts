@@ -140,7 +140,6 @@ function k6Owners(ctx: Context, year: number, owned: Map<string, string[]>): Map
   for (const [unit, ids] of owned) {
     const live = ids.filter((id) => {
       const m = ctx.models.get(id)!;
-      if (!m.reg || m.reg.day > eoy) return false;
       return !m.facts.revocations.some((r) => r.day <= eoy && !ctx.rejectedModelEvents.has(r.p) && ctx.reg.has(r.unit));
     });
     if (live.length) out.set(unit, live);

@@ -208,6 +208,16 @@ describe('dialogues and models', () => {
     expect(pts(h, 'x', 2018, 'B3')).toBe(2000); // m2 at province level in 2018
   });
 
+  it('a model registered after the year is not owned at its end: its recognition for that year adds nothing', () => {
+    const h = new History();
+    h.register('x', 'agency');
+    h.model('x', 'late', '2020-01-01T00:30:00+07:00');
+    h.recognize('x', 'late', 2019, 'province');
+    h.recognize('x', 'late', 2020, 'commune');
+    expect(pts(h, 'x', 2019, 'A6')).toBe(0);
+    expect(pts(h, 'x', 2020, 'A6')).toBe(800);
+  });
+
   it('a model revoked on or before 31/12 of the year adds nothing that year', () => {
     const h = new History();
     h.register('x', 'mass_org');

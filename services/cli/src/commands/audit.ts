@@ -1,12 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
-import { RankingMessage, canonicalJson, digestOf, type RankingContent } from '@dvk/contracts';
+import { RankingMessage } from '@dvk/contracts';
 import { DigestFile, LogDigestBuilder, Verifier, type VerifyReport } from '@dvk/audit';
 import { logDigest } from '@dvk/event-store';
 import { storedRows } from '@dvk/event-store-sqlite';
-import { replayState } from '@dvk/projections';
-import { buildContext, evaluateYear, rankingContent, type Rulebook } from '@dvk/scoring';
+import { auditCheck } from '@dvk/projections';
 import { openApp, type App, type GlobalOptions } from '../app.js';
 import { knownRulebooks } from './rulebook.js';
 import { Progress } from '../ui.js';
@@ -45,69 +44,6 @@ export async function exportDigest(app: App, at?: number): Promise<DigestFile> {
   const r = await logDigest(app.store, { upTo });
   if (E.isLeft(r)) throw new Error(r.left.message);
   return { ...r.right.digest, heads: r.right.state.heads };
-}
-
-export interface AuditCheck {
-  ok: boolean;
-  year: number;
-  list: string;
-  version: number;
-  position: number;
-  checks: { name: string; ok: boolean; detail: string }[];
-  differences: string[];
-}
-
-/** Replays the log to a published ranking's position under its rulebook and compares everything. */
-export async function auditCheck(app: App, message: RankingMessage, rulebooks: Rulebook[]): Promise<AuditCheck> {
-  const checks: AuditCheck['checks'] = [];
-  const differences: string[] = [];
-  const rb = rulebooks.find((r) => r.ref.hash === message.rulebook.hash);
-  const contentDigestOk = digestOf(message.content) === message.contentDigest;
-  checks.push({ name: 'content digest', ok: contentDigestOk, detail: contentDigestOk ? message.contentDigest : `the message's content hashes to ${digestOf(message.content)}, not ${message.contentDigest}` });
-  const d = await logDigest(app.store, { upTo: message.position });
-  if (E.isLeft(d)) throw new Error(d.left.message);
-  const dOk = canonicalJson(d.right.digest) === canonicalJson(message.logDigest);
-  checks.push({
-    name: 'log digest',
-    ok: dOk,
-    detail: dOk ? `${message.logDigest.root} at position ${message.position}` : `the log up to ${message.position} gives ${canonicalJson(d.right.digest)}, the message says ${canonicalJson(message.logDigest)}`,
-  });
-  if (!rb) {
-    checks.push({ name: 'rulebook', ok: false, detail: `no known rulebook has hash ${message.rulebook.hash} (give its file with --rulebook)` });
-  } else {
-    checks.push({ name: 'rulebook', ok: true, detail: `${rb.ref.id} v${rb.ref.version} ${rb.ref.hash}` });
-    const s = await replayState(app.store, { upTo: message.position });
-    if (E.isLeft(s)) throw new Error(s.left.message);
-    const content = rankingContent(evaluateYear(s.right, rb, message.year, buildContext(s.right)), message.list);
-    const same = canonicalJson(content) === canonicalJson(message.content);
-    checks.push({ name: 'replayed content', ok: same, detail: same ? `byte-identical (${content.entries.length} ranked, ${content.unrated.length} not rated)` : 'differs from the published content' });
-    if (!same) differences.push(...diffContent(message.content, content));
-  }
-  return { ok: checks.every((c) => c.ok), year: message.year, list: message.list, version: message.version, position: message.position, checks, differences };
-}
-
-function diffContent(published: RankingContent, replayed: RankingContent): string[] {
-  const out: string[] = [];
-  const a = new Map(published.entries.map((e) => [e.unitId, e]));
-  const b = new Map(replayed.entries.map((e) => [e.unitId, e]));
-  for (const [id, x] of a) {
-    const y = b.get(id);
-    if (!y) {
-      out.push(`${id}: published at rank ${x.rank}, not ranked on replay`);
-      continue;
-    }
-    const fields = (['rank', 'total', 'tier', 'bonus'] as const).filter((f) => x[f] !== y[f]).map((f) => `${f} ${x[f]} → ${y[f]}`);
-    if (canonicalJson(x.titles) !== canonicalJson(y.titles)) fields.push(`titles ${x.titles.join('+') || '—'} → ${y.titles.join('+') || '—'}`);
-    if (canonicalJson(x.vetoes) !== canonicalJson(y.vetoes)) fields.push(`vetoes ${x.vetoes.join('+') || '—'} → ${y.vetoes.join('+') || '—'}`);
-    for (const k of new Set([...Object.keys(x.criteria), ...Object.keys(y.criteria)]))
-      if (x.criteria[k] !== y.criteria[k]) fields.push(`${k} ${x.criteria[k]} → ${y.criteria[k]}`);
-    if (x.name !== y.name) fields.push(`name "${x.name}" → "${y.name}"`);
-    if (fields.length) out.push(`${id}: ${fields.join(', ')}`);
-  }
-  for (const [id, y] of b) if (!a.has(id)) out.push(`${id}: not in the published ranking, rank ${y.rank} on replay`);
-  if (canonicalJson(published.unrated) !== canonicalJson(replayed.unrated)) out.push(`units not rated: ${published.unrated.map((u) => u.unitId).join(', ') || '—'} → ${replayed.unrated.map((u) => u.unitId).join(', ') || '—'}`);
-  if (canonicalJson(published.rulebook) !== canonicalJson(replayed.rulebook)) out.push('rulebook reference differs');
-  return out;
 }
 
 export function registerAudit(program: Command): void {
@@ -167,7 +103,7 @@ export function registerAudit(program: Command): void {
       try {
         const parsed = RankingMessage.safeParse(JSON.parse(readFileSync(file, 'utf8')));
         if (!parsed.success) throw new Error(`${file} is not a ranking message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        const r = await auditCheck(app, parsed.data, knownRulebooks(app, o.rulebook ?? []));
+        const r = await auditCheck(app.store, parsed.data, knownRulebooks(app, o.rulebook ?? []));
         if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
         else {
           process.stdout.write(`${r.ok ? 'OK' : 'KHÔNG KHỚP'}: bảng xếp hạng ${r.list} năm ${r.year}, phiên bản ${r.version}, vị trí ${r.position}\n`);

@@ -29,7 +29,7 @@ export function registerGenerate(program: Command): void {
     .requiredOption('--out <file>', 'output NDJSON file')
     .option('--seed <n>', 'random seed: the same seed gives the same file', (v) => parseInt(v, 10), 2016)
     .option('--years <n>', 'number of years from 2016', (v) => parseInt(v, 10), 5)
-    .option('--districts <n>', 'scale: copies of the district (about 855 units each)', (v) => parseInt(v, 10), 1)
+    .option('--districts <n>', 'scale: copies of the district (825 units each)', (v) => parseInt(v, 10), 1)
     .option('--no-bad', 'leave out the few deliberately bad events')
     .option('--close <which>', 'which years get a YearClosed: all, all-but-last, none', 'all-but-last')
     .action(async (o: { out: string; seed: number; years: number; districts: number; bad: boolean; close: 'all' | 'all-but-last' | 'none' }) => {

@@ -45,6 +45,9 @@ export function kpiLine(k: Kpi): { value: string; met: string } {
   return { value: k.percent === null ? '—' : `${vn(k.numerator)}/${vn(k.denominator)} = ${vn(Number(k.percent), 1)}%`, met };
 }
 
+/** Table borders without a rule between every row. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
 /** The readable Vietnamese report of a year. */
 export function renderReport(r: YearReport, opts: { top?: number } = {}): string {
   const lines: string[] = [];
@@ -52,7 +55,7 @@ export function renderReport(r: YearReport, opts: { top?: number } = {}): string
   lines.push(`Bộ tiêu chí: ${r.rulebook.id} phiên bản ${r.rulebook.version} (${r.rulebook.hash.slice(0, 19)}…)`);
   lines.push('');
   lines.push('I. CÁC CHỈ TIÊU SO VỚI KẾ HOẠCH');
-  const kt = new Table({ head: ['Mã', 'Chỉ tiêu', 'Kết quả', 'Mục tiêu', 'Đánh giá'], style: { head: [], border: [] }, wordWrap: true, colWidths: [5, 48, 24, 12, 14] });
+  const kt = new Table({ head: ['Mã', 'Chỉ tiêu', 'Kết quả', 'Mục tiêu', 'Đánh giá'], style: { head: [], border: [] }, chars: COMPACT, wordWrap: true, colWidths: [5, 48, 24, 12, 14] });
   for (const [id, k] of Object.entries(r.kpis)) {
     const l = kpiLine(k);
     kt.push([id, k.label, l.value, k.target, l.met]);
@@ -65,9 +68,11 @@ export function renderReport(r: YearReport, opts: { top?: number } = {}): string
     const unrated = units.filter((u) => u.rank === null);
     lines.push('');
     lines.push(`${['II', 'III', 'IV', 'V', 'VI'][i] ?? String(i + 2)}. XẾP HẠNG: ${LIST_LABEL[list] ?? list} — ${ranked.length} đơn vị được xếp hạng, ${unrated.length} chưa đánh giá`);
-    const t = new Table({ head: ['Hạng', 'Mã đơn vị', 'Tên đơn vị', 'Tổng điểm', 'Xếp loại / danh hiệu', 'Ghi chú'], style: { head: [], border: [] } });
+    const t = new Table({ head: ['Hạng', 'Mã đơn vị', 'Tên đơn vị', 'Tổng điểm', 'Xếp loại / danh hiệu', 'Ghi chú'], style: { head: [], border: [] }, chars: COMPACT });
     for (const u of ranked.slice(0, opts.top ?? ranked.length)) {
-      const badge = [u.tier ? TIER_LABEL[u.tier] : null, ...u.titles.map((x) => TITLE_LABEL[x])].filter(Boolean).join(', ');
+      // tiêu biểu is a distinction among Dân vận khéo holders: show the higher one only
+      const title = u.titles.includes('tieu_bieu') ? TITLE_LABEL.tieu_bieu : u.titles.includes('dan_van_kheo') ? TITLE_LABEL.dan_van_kheo : null;
+      const badge = [u.tier ? TIER_LABEL[u.tier] : null, title].filter(Boolean).join(', ');
       t.push([String(u.rank), u.unitId, u.name, vn(u.total, 2), badge || '—', u.vetoes.map((v) => VETO_LABEL[v]).join(', ')]);
     }
     lines.push(t.toString());
