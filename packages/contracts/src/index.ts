@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './parse.js';
 export * from './results.js';
 export * from './json-schema.js';
+export * from './fast.js';

@@ -7,6 +7,7 @@ import {
   type Envelope,
   type EventType,
 } from './events.js';
+import { fastEnvelope } from './fast.js';
 
 /** One problem with an input: the field (dotted path, `data.points`) and the reason. */
 export interface Issue {
@@ -85,9 +86,37 @@ function upcast(type: EventType, version: number, data: Record<string, unknown>)
  * of its type (after upcasting older schema versions). Never throws.
  */
 export function parseEnvelope(raw: unknown): E.Either<ValidationError, Envelope> {
+  const fast = fastEnvelope(raw);
+  if (fast) return E.right(fast);
+  return parseEnvelopeWithZod(raw);
+}
+
+/**
+ * Field names that could pollute prototypes (`__proto__`, `constructor`, `prototype`): an
+ * envelope naming one anywhere is refused outright, with the path — never silently dropped.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export function forbiddenKeyPaths(v: unknown, path = '', depth = 0, out: string[] = []): string[] {
+  if (typeof v !== 'object' || v === null || depth > 8 || out.length > 10) return out;
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => forbiddenKeyPaths(x, `${path}[${i}]`, depth + 1, out));
+    return out;
+  }
+  for (const k of Object.keys(v)) {
+    const p = path ? `${path}.${k}` : k;
+    if (FORBIDDEN_KEYS.has(k)) out.push(p);
+    else forbiddenKeyPaths((v as Record<string, unknown>)[k], p, depth + 1, out);
+  }
+  return out;
+}
+
+/** The defining path: zod, with messages naming every field and reason. */
+export function parseEnvelopeWithZod(raw: unknown): E.Either<ValidationError, Envelope> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return E.left(validationError([{ path: '', message: 'an event must be a JSON object' }]));
   }
+  const forbidden = forbiddenKeyPaths(raw);
+  if (forbidden.length) return E.left(validationError(forbidden.map((path) => ({ path, message: 'forbidden field name (prototype pollution)' }))));
   const head = EnvelopeHead.safeParse(raw, { reportInput: true });
   if (!head.success) return E.left(validationError(formatIssues(head.error.issues)));
   const h = head.data;
