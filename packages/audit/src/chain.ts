@@ -1,5 +1,6 @@
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { canonicalJson, type Envelope } from '@dvk/contracts';
+import { canonicalEnvelopeJson, type Envelope } from '@dvk/contracts';
 
 /**
  * The hash chain every adapter writes (issue 6): each event's content hash is SHA-256 of its
@@ -19,15 +20,18 @@ export interface Hashed {
   contentHash: string;
 }
 
+// Node ≥ 20.12 has a one-shot crypto.hash, faster than createHash for small inputs.
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
 export function sha256HexNode(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export function hashEnvelope(e: Envelope): Hashed {
-  const canonical = canonicalJson(e);
+  const canonical = canonicalEnvelopeJson(e);
   return { canonical, contentHash: sha256HexNode(canonical) };
 }
 
 export function chainHash(stream: string, revision: number, prevChain: string, contentHash: string): string {
-  return createHash('sha256').update(`dvk-chain/1\n${stream}\n${revision}\n${prevChain}\n${contentHash}`, 'utf8').digest('hex');
+  return sha256HexNode(`dvk-chain/1\n${stream}\n${revision}\n${prevChain}\n${contentHash}`);
 }

@@ -53,3 +53,23 @@ export function sha256Hex(text: string): string {
 export function digestOf(value: unknown): string {
   return 'sha256:' + sha256Hex(canonicalJson(value));
 }
+
+/**
+ * canonicalJson specialised for envelopes (the hot path of import and verification): the same
+ * bytes, without the generic recursion. Envelope keys are fixed and already in code-unit order;
+ * only the payload's keys are sorted.
+ */
+export function canonicalEnvelopeJson(e: { id: string; type: string; schemaVersion: number; source: string; occurredAt: string; data: object }): string {
+  const d = e.data as Record<string, unknown>;
+  const keys = Object.keys(d).sort();
+  let out = '{"data":{';
+  let first = true;
+  for (const k of keys) {
+    const v = d[k];
+    if (v === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += JSON.stringify(k) + ':' + (typeof v === 'object' && v !== null ? canonicalJson(v) : typeof v === 'number' ? canonicalJson(v) : JSON.stringify(v));
+  }
+  return `${out}},"id":${JSON.stringify(e.id)},"occurredAt":${JSON.stringify(e.occurredAt)},"schemaVersion":${canonicalJson(e.schemaVersion)},"source":${JSON.stringify(e.source)},"type":${JSON.stringify(e.type)}}`;
+}

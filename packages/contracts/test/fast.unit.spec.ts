@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
-import { fastEnvelope, parseEnvelopeWithZod } from '../src/index.js';
+import { canonicalEnvelopeJson, canonicalJson, fastEnvelope, parseEnvelopeWithZod } from '../src/index.js';
 
 /**
  * The fast validator must accept exactly what the zod schemas accept, and return the same value.
@@ -67,6 +67,19 @@ describe('the fast validator agrees with the zod schemas', () => {
         agree(inData ? { ...e, data: { ...(e.data as object), ...patch } } : { ...e, ...patch });
       }),
       { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('canonicalEnvelopeJson', () => {
+  it('gives the same bytes as canonicalJson for every valid envelope', () => {
+    for (const e of examples) expect(canonicalEnvelopeJson(e as never)).toBe(canonicalJson(e));
+    fc.assert(
+      fc.property(fc.constantFrom(...examples), fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), (e, extra) => {
+        const x = { ...e, data: { ...(e.data as object), ...extra } };
+        expect(canonicalEnvelopeJson(x as never)).toBe(canonicalJson(x));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

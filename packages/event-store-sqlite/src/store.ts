@@ -60,32 +60,37 @@ export interface SqliteEventStore extends EventStore, DeadLetterStore {
   streamHeads(): StreamHead[];
   /** Synchronous page read, for replays that must not yield between pages. */
   readPageSync(after: number, maxCount: number, upTo?: number): StoredEvent[];
-  /** Raw page read: [position, stream, revision, body, contentHash, chainHash, recordedAt] rows. */
+  /** Raw page read: [position, sid, revision, body, hashes, recordedAt] rows (see streamName). */
   readRawPageSync(after: number, maxCount: number, upTo?: number): RawRow[];
+  /** The name of a stream id. */
+  streamName(sid: number): string;
 }
 
-export type RawRow = [position: number, stream: string, revision: number, body: string, contentHash: Buffer, chainHash: Buffer, recordedAt: string];
+export type RawRow = [position: number, sid: number, revision: number, body: string, hashes: Buffer, recordedAt: number];
+
+/** Storage format version, in dvk_meta; a file of another format is refused, not misread. */
+export const STORE_FORMAT = '2';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS dvk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- Streams get a small integer id: the (stream, revision) index stays narrow.
+CREATE TABLE IF NOT EXISTS streams (
+  sid        INTEGER PRIMARY KEY,
+  stream     TEXT    NOT NULL UNIQUE,
+  revision   INTEGER NOT NULL,
+  chain_hash BLOB    NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
-  position     INTEGER PRIMARY KEY,
-  id           BLOB    NOT NULL,
-  stream       TEXT    NOT NULL,
-  revision     INTEGER NOT NULL,
-  type         TEXT    NOT NULL,
-  body         TEXT    NOT NULL,
-  content_hash BLOB    NOT NULL,
-  chain_hash   BLOB    NOT NULL,
-  recorded_at  TEXT    NOT NULL
+  position    INTEGER PRIMARY KEY,
+  id          BLOB    NOT NULL,   -- the event id, 16 bytes
+  sid         INTEGER NOT NULL,   -- streams.sid
+  revision    INTEGER NOT NULL,
+  body        TEXT    NOT NULL,   -- canonical JSON of the envelope: the bytes that are hashed
+  hashes      BLOB    NOT NULL,   -- content hash (32 bytes) then chain hash (32 bytes)
+  recorded_at INTEGER NOT NULL    -- epoch ms, never decreasing along the log
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
-CREATE UNIQUE INDEX IF NOT EXISTS events_stream ON events(stream, revision);
-CREATE TABLE IF NOT EXISTS streams (
-  stream     TEXT PRIMARY KEY,
-  revision   INTEGER NOT NULL,
-  chain_hash BLOB NOT NULL
-) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS events_stream ON events(sid, revision);
 CREATE TABLE IF NOT EXISTS dead_letters (
   seq         INTEGER PRIMARY KEY,
   key         TEXT NOT NULL UNIQUE,
@@ -110,32 +115,36 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    // Fewer, larger checkpoints: index pages dirtied by a batch are written back once.
+    db.pragma('wal_autocheckpoint = 4000');
+    const format = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()
+      ? (db.prepare("SELECT value FROM dvk_meta WHERE key = 'format'").pluck().get() as string | undefined)
+      : STORE_FORMAT;
+    if (format !== STORE_FORMAT) throw new Error(`${opts.path}: event store format ${format ?? '1'} is not this release's (${STORE_FORMAT})`);
     db.exec(SCHEMA);
+    db.prepare("INSERT OR IGNORE INTO dvk_meta(key, value) VALUES ('format', ?)").run(STORE_FORMAT);
   }
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   const now = opts.now ?? (() => new Date().toISOString());
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((l) => l());
 
+  const COLS = 'position, sid, revision, body, hashes, recorded_at';
   const q = {
-    streamHead: db.prepare<[string], { revision: number; chain_hash: Buffer }>('SELECT revision, chain_hash FROM streams WHERE stream = ?'),
-    upsertStream: db.prepare(
-      'INSERT INTO streams(stream, revision, chain_hash) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision, chain_hash = excluded.chain_hash',
-    ),
-    insert: db.prepare(
-      'INSERT INTO events(id, stream, revision, type, body, content_hash, chain_hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING',
-    ),
-    byId: db.prepare<[Buffer], { position: number; revision: number; content_hash: Buffer }>(
-      'SELECT position, revision, content_hash FROM events WHERE id = ?',
-    ),
-    lastRecorded: db.prepare<[], { recorded_at: string }>('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
-    page: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?').raw(),
-    stream: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?').raw(),
-    at: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE position = ?').raw(),
-    full: db.prepare('SELECT position, stream, revision, body, content_hash, chain_hash, recorded_at FROM events WHERE id = ?').raw(),
+    streamHead: db.prepare<[string], { sid: number; revision: number; chain_hash: Buffer }>('SELECT sid, revision, chain_hash FROM streams WHERE stream = ?'),
+    newStream: db.prepare('INSERT INTO streams(stream, revision, chain_hash) VALUES (?, -1, ?)'),
+    setStreamHead: db.prepare('UPDATE streams SET revision = ?, chain_hash = ? WHERE sid = ?'),
+    streamNames: db.prepare<[number], { sid: number; stream: string }>('SELECT sid, stream FROM streams WHERE sid > ?'),
+    insert: db.prepare('INSERT INTO events(id, sid, revision, body, hashes, recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
+    byId: db.prepare<[Buffer], { position: number; revision: number; hashes: Buffer }>('SELECT position, revision, hashes FROM events WHERE id = ?'),
+    lastRecorded: db.prepare<[], { recorded_at: number }>('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
+    page: db.prepare(`SELECT ${COLS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw(),
+    stream: db.prepare(`SELECT ${COLS} FROM events WHERE sid = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(),
+    at: db.prepare(`SELECT ${COLS} FROM events WHERE position = ?`).raw(),
+    full: db.prepare(`SELECT ${COLS} FROM events WHERE id = ?`).raw(),
     head: db.prepare<[], { p: number | null; n: number }>('SELECT max(position) AS p, count(*) AS n FROM events'),
-    positionAt: db.prepare<[string], { p: number | null }>('SELECT max(position) AS p FROM events WHERE recorded_at <= ?'),
-    heads: db.prepare<[], { stream: string; revision: number; chain_hash: Buffer }>('SELECT stream, revision, chain_hash FROM streams ORDER BY stream'),
+    positionAt: db.prepare<[number], { p: number | null }>('SELECT max(position) AS p FROM events WHERE recorded_at <= ?'),
+    heads: db.prepare<[], { stream: string; revision: number; chain_hash: Buffer }>('SELECT stream, revision, chain_hash FROM streams WHERE revision >= 0 ORDER BY stream'),
     dl: db.prepare(
       'INSERT INTO dead_letters(key, received_at, channel, source, ref, event_id, reason, issues, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
     ),
@@ -143,19 +152,35 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     dlCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM dead_letters'),
   };
 
+  /** Stream ids to names, cached (streams are never renamed or removed). */
+  const names = new Map<number, string>();
+  let maxSid = 0;
+  const streamName = (sid: number): string => {
+    let n = names.get(sid);
+    if (n === undefined) {
+      for (const r of q.streamNames.all(maxSid)) {
+        names.set(r.sid, r.stream);
+        maxSid = Math.max(maxSid, r.sid);
+      }
+      n = names.get(sid);
+      if (n === undefined) throw new Error(`event store ${opts.path}: unknown stream id ${sid}`);
+    }
+    return n;
+  };
+
   const toStored = (r: RawRow): StoredEvent => ({
     position: r[0],
-    stream: r[1],
+    stream: streamName(r[1]),
     revision: r[2],
     event: JSON.parse(r[3]) as Envelope,
-    contentHash: r[4].toString('hex'),
-    chainHash: r[5].toString('hex'),
-    recordedAt: r[6],
+    contentHash: r[4].toString('hex', 0, 32),
+    chainHash: r[4].toString('hex', 32, 64),
+    recordedAt: new Date(r[5]).toISOString(),
   });
 
   /** recordedAt never goes backwards along the log, so "as of a time" is a prefix of the log. */
-  function recordedAtNow(): string {
-    const t = now();
+  function recordedAtNow(): number {
+    const t = Date.parse(now());
     const last = q.lastRecorded.get();
     return last && last.recorded_at > t ? last.recorded_at : t;
   }
@@ -172,18 +197,23 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
 
   /** Heads of the streams touched by a transaction, read once, written back at the end. */
   class Heads {
-    private readonly map = new Map<string, { revision: number; chain: string; dirty: boolean }>();
+    private readonly map = new Map<string, { sid: number; revision: number; chain: string; dirty: boolean }>();
     get(stream: string) {
       let h = this.map.get(stream);
       if (!h) {
-        const row = q.streamHead.get(stream);
-        h = row ? { revision: row.revision, chain: row.chain_hash.toString('hex'), dirty: false } : { revision: -1, chain: GENESIS, dirty: false };
+        let row = q.streamHead.get(stream);
+        if (!row) {
+          const sid = Number(q.newStream.run(stream, Buffer.from(GENESIS, 'hex')).lastInsertRowid);
+          names.set(sid, stream);
+          row = { sid, revision: -1, chain_hash: Buffer.from(GENESIS, 'hex') };
+        }
+        h = { sid: row.sid, revision: row.revision, chain: row.chain_hash.toString('hex'), dirty: false };
         this.map.set(stream, h);
       }
       return h;
     }
     flush() {
-      for (const [stream, h] of this.map) if (h.dirty) q.upsertStream.run(stream, h.revision, hexToBlob(h.chain));
+      for (const h of this.map.values()) if (h.dirty) q.setStreamHead.run(h.revision, Buffer.from(h.chain, 'hex'), h.sid);
     }
   }
 
@@ -193,12 +223,12 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     | { kind: 'conflict'; position: number };
 
   /** Inserts one event unless its id exists; compares content when it does. Inside a transaction. */
-  function attempt(heads: Heads, stream: string, e: Envelope, h: Hashed, at: string): Attempt {
+  function attempt(heads: Heads, stream: string, e: Envelope, h: Hashed, at: number): Attempt {
     const head = heads.get(stream);
     const revision = head.revision + 1;
     const chain = chainHash(stream, revision, head.chain, h.contentHash);
     const idBlob = uuidToBlob(e.id);
-    const r = q.insert.run(idBlob, stream, revision, e.type, h.canonical, hexToBlob(h.contentHash), hexToBlob(chain), at);
+    const r = q.insert.run(idBlob, head.sid, revision, h.canonical, Buffer.from(h.contentHash + chain, 'hex'), at);
     if (r.changes === 1) {
       head.revision = revision;
       head.chain = chain;
@@ -206,7 +236,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
       return { kind: 'appended', position: Number(r.lastInsertRowid), revision };
     }
     const existing = q.byId.get(idBlob)!;
-    return existing.content_hash.toString('hex') === h.contentHash
+    return existing.hashes.toString('hex', 0, 32) === h.contentHash
       ? { kind: 'duplicate', position: existing.position, revision: existing.revision }
       : { kind: 'conflict', position: existing.position };
   }
@@ -228,7 +258,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
       // Check the expected revision before the first new event is written (duplicates are free).
       const known = q.byId.get(uuidToBlob(e.id));
       if (known) {
-        if (known.content_hash.toString('hex') !== hashed[i]!.contentHash) throw new Rollback(idConflict(e.id, known.position));
+        if (known.hashes.toString('hex', 0, 32) !== hashed[i]!.contentHash) throw new Rollback(idConflict(e.id, known.position));
         outcomes.push({ status: 'duplicate', id: e.id, position: known.position, revision: known.revision });
         continue;
       }
@@ -264,7 +294,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
       }
     }
     heads.flush();
-    if (letters.length) recordDeadLettersTx(letters, at);
+    if (letters.length) recordDeadLettersTx(letters, new Date(at).toISOString());
     return { out, wrote };
   });
 
@@ -303,7 +333,10 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     },
 
     async readStream(stream, o = {}) {
-      return guard(() => (q.stream.all(stream, o.fromRevision ?? 0, o.maxCount ?? -1) as RawRow[]).map(toStored));
+      return guard(() => {
+        const h = q.streamHead.get(stream);
+        return h ? (q.stream.all(h.sid, o.fromRevision ?? 0, o.maxCount ?? -1) as RawRow[]).map(toStored) : [];
+      });
     },
 
     async readAll({ after, maxCount, upTo }) {
@@ -312,6 +345,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
 
     readPageSync,
     readRawPageSync: (after, maxCount, upTo) => q.page.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as RawRow[],
+    streamName,
 
     async readAt(positions) {
       return guard(() => {
@@ -343,7 +377,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
       return guard(() => {
         const t = Date.parse(timestamp);
         if (Number.isNaN(t)) throw new Error(`not a timestamp: ${timestamp}`);
-        return q.positionAt.get(new Date(t).toISOString())!.p ?? 0;
+        return q.positionAt.get(t)!.p ?? 0;
       });
     },
 
@@ -405,8 +439,18 @@ const blobToUuid = (b: Buffer): string => {
  * the recorded stream heads: what `dvk verify` checks.
  */
 export function* storedRows(db: Database.Database): Generator<import('@dvk/audit').StoredRow> {
-  const stmt = db.prepare('SELECT position, stream, revision, id, body, content_hash, chain_hash FROM events ORDER BY position').raw();
-  for (const r of stmt.iterate() as Iterable<[number, string, number, Buffer, string, Buffer, Buffer]>) {
-    yield { position: r[0], stream: r[1], revision: r[2], id: blobToUuid(r[3]), body: r[4], contentHash: r[5].toString('hex'), chainHash: r[6].toString('hex') };
+  const names = new Map<number, string>();
+  for (const r of db.prepare('SELECT sid, stream FROM streams').raw().iterate() as Iterable<[number, string]>) names.set(r[0], r[1]);
+  const stmt = db.prepare('SELECT position, sid, revision, id, body, hashes FROM events ORDER BY position').raw();
+  for (const r of stmt.iterate() as Iterable<[number, number, number, Buffer, string, Buffer]>) {
+    yield {
+      position: r[0],
+      stream: names.get(r[1]) ?? `(unknown stream id ${r[1]})`,
+      revision: r[2],
+      id: blobToUuid(r[3]),
+      body: r[4],
+      contentHash: r[5].toString('hex', 0, 32),
+      chainHash: r[5].toString('hex', 32, 64),
+    };
   }
 }

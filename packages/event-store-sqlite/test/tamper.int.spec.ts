@@ -56,7 +56,7 @@ describe('dvk verify finds and locates tampering', () => {
     const digest = E.isRight(d) ? { ...d.right.digest, heads: d.right.state.heads } : null;
     const prev = row(7);
     store.db.prepare('DELETE FROM events WHERE position = 8').run();
-    store.db.prepare('UPDATE streams SET revision = 3, chain_hash = ? WHERE stream = ?').run(prev.chain_hash, 'unit-unita');
+    store.db.prepare('UPDATE streams SET revision = 3, chain_hash = ? WHERE stream = ?').run((prev.hashes as Buffer).subarray(32), 'unit-unita');
     expect(verify().ok).toBe(true); // consistent on its own: only the digest can tell
     const r = verify(digest);
     expect(r.ok).toBe(false);
@@ -65,11 +65,11 @@ describe('dvk verify finds and locates tampering', () => {
 
   it('two events of a stream swapped', () => {
     const a = row(5), b = row(7); // unita@2 and unita@3
-    const upd = store.db.prepare('UPDATE events SET id = ?, body = ?, content_hash = ?, chain_hash = ? WHERE position = ?');
+    const upd = store.db.prepare('UPDATE events SET id = ?, body = ?, hashes = ? WHERE position = ?');
     store.db.transaction(() => {
-      upd.run(Buffer.alloc(16), b.body, b.content_hash, b.chain_hash, 5); // avoid the unique id clash while swapping
-      upd.run(a.id, a.body, a.content_hash, a.chain_hash, 7);
-      upd.run(b.id, b.body, b.content_hash, b.chain_hash, 5);
+      upd.run(Buffer.alloc(16), b.body, b.hashes, 5); // avoid the unique id clash while swapping
+      upd.run(a.id, a.body, a.hashes, 7);
+      upd.run(b.id, b.body, b.hashes, 5);
     })();
     const r = verify();
     // located at the two swapped events (the next event then links to neither, and says so)
@@ -99,21 +99,21 @@ describe('dvk verify finds and locates tampering', () => {
     // shift unita's revisions ≥ 2 up by one and insert a forged revision 2 with a valid own hash
     const forged = sampleEvent('unita', 99);
     const h = hashEnvelope(forged);
+    const sid = (store.db.prepare("SELECT sid FROM streams WHERE stream = 'unit-unita'").get() as { sid: number }).sid;
     store.db.transaction(() => {
-      store.db.prepare("UPDATE events SET revision = revision + 1000 WHERE stream = 'unit-unita' AND revision >= 2").run();
-      store.db.prepare("UPDATE events SET revision = revision - 999 WHERE stream = 'unit-unita' AND revision >= 1000").run();
+      store.db.prepare('UPDATE events SET revision = revision + 1000 WHERE sid = ? AND revision >= 2').run(sid);
+      store.db.prepare('UPDATE events SET revision = revision - 999 WHERE sid = ? AND revision >= 1000').run(sid);
       const prev = row(3);
+      const chain = chainHash('unit-unita', 2, (prev.hashes as Buffer).toString('hex', 32, 64), h.contentHash);
       store.db
-        .prepare('INSERT INTO events(position, id, stream, revision, type, body, content_hash, chain_hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare('INSERT INTO events(position, id, sid, revision, body, hashes, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(
           100, // appended at the end of the table, claiming revision 2
           Buffer.from(forged.id.replace(/-/g, ''), 'hex'),
-          'unit-unita',
+          sid,
           2,
-          forged.type,
           h.canonical,
-          Buffer.from(h.contentHash, 'hex'),
-          Buffer.from(chainHash('unit-unita', 2, (prev.chain_hash as Buffer).toString('hex'), h.contentHash), 'hex'),
+          Buffer.from(h.contentHash + chain, 'hex'),
           prev.recorded_at,
         );
     })();

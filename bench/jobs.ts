@@ -1,0 +1,154 @@
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
+import pino from 'pino';
+import { parseEnvelopeText, streamOf, type RecordedEvent } from '@dvk/contracts';
+import { openSqliteEventStore } from '@dvk/event-store-sqlite';
+import { importStream } from '@dvk/ingestion';
+import { ScoringProjection, catchUp, rebuild, readModelQueries } from '@dvk/projections';
+import { buildContext, defaultRulebook, evaluateYear, evolve, initialState, rulebookSet, scorecardView, yearReport, yearsOf } from '@dvk/scoring';
+
+/**
+ * The measured jobs of `pnpm bench`. Each runs in a fresh process (bench/job.ts) and prints one
+ * JSON line: how many events, how long, the peak RSS. Jobs come in pairs — dvk's way and the
+ * simplest possible code doing the same work on the same machine — so ratios can be read even
+ * on a noisy shared machine.
+ */
+export interface JobResult {
+  job: string;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  maxRssMb: number;
+  extra?: Record<string, unknown>;
+}
+
+const log = pino({ level: 'silent' });
+const rss = () => process.resourceUsage().maxRSS / 1024;
+const done = (job: string, events: number, t0: number, extra?: Record<string, unknown>): JobResult => {
+  const seconds = (performance.now() - t0) / 1000;
+  return { job, events, seconds, eventsPerSecond: events / seconds, maxRssMb: rss(), extra };
+};
+
+const BATCH = 5000;
+
+/** The limit of appending: batched inserts of the raw lines, no unique index, no parsing. */
+export async function rawInsert(file: string, db: string): Promise<JobResult> {
+  const conn = new Database(db);
+  conn.pragma('journal_mode = WAL');
+  conn.pragma('synchronous = FULL');
+  conn.exec('CREATE TABLE raw (position INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  const ins = conn.prepare('INSERT INTO raw(body) VALUES (?)');
+  const tx = conn.transaction((rows: string[]) => {
+    for (const r of rows) ins.run(r);
+  });
+  const t0 = performance.now();
+  let batch: string[] = [];
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
+    if (!line) continue;
+    batch.push(line);
+    if (batch.length === BATCH) {
+      tx(batch);
+      n += batch.length;
+      batch = [];
+    }
+  }
+  tx(batch);
+  n += batch.length;
+  conn.close();
+  return done('raw-insert', n, t0);
+}
+
+/** dvk import: parse, validate, authorise, idempotent hash-chained append, dead letters, projections kept up to date. */
+export async function dvkImport(file: string, db: string): Promise<JobResult> {
+  const store = openSqliteEventStore({ path: db });
+  const projection = new ScoringProjection({ db: store.db, rulebooks: rulebookSet([defaultRulebook()]), log });
+  projection.load();
+  const t0 = performance.now();
+  let since = 0;
+  let last = 0;
+  const r = await importStream(store, createReadStream(file, { highWaterMark: 1 << 20 }), {
+    ref: 'bench.ndjson',
+    afterChunk: async (s) => {
+      since += s.appended - last;
+      last = s.appended;
+      if (since >= 100_000) {
+        since = 0;
+        await catchUp(store, projection);
+      }
+    },
+  });
+  if (E.isLeft(r)) throw new Error(r.left.message);
+  const c = await catchUp(store, projection);
+  if (E.isLeft(c)) throw new Error(c.left.message);
+  const res = done('import', r.right.lines, t0, { appended: r.right.appended, rejected: r.right.rejected, fileMb: statSync(file).size / 1e6 });
+  await store.close();
+  return res;
+}
+
+/** The limit of replaying: sequential read, JSON.parse, a trivial per-stream fold. */
+export async function rawReplay(db: string): Promise<JobResult> {
+  const conn = new Database(db, { readonly: true });
+  const t0 = performance.now();
+  const perStream = new Map<string, number>();
+  let n = 0;
+  for (const [stream, body] of conn.prepare('SELECT stream, body FROM events ORDER BY position').raw().iterate() as Iterable<[string, string]>) {
+    const e = JSON.parse(body) as { type: string };
+    perStream.set(stream, (perStream.get(stream) ?? 0) + (e.type.length > 0 ? 1 : 0));
+    n++;
+  }
+  conn.close();
+  return done('raw-replay', n, t0, { streams: perStream.size });
+}
+
+/** dvk rebuild: the whole read model from zero (every year's scoresheets, reports, rankings, rejected facts). */
+export async function dvkReplay(db: string): Promise<JobResult> {
+  const store = openSqliteEventStore({ path: db });
+  const projection = new ScoringProjection({ db: store.db, rulebooks: rulebookSet([defaultRulebook()]), log });
+  const t0 = performance.now();
+  const r = await rebuild(store, projection);
+  if (E.isLeft(r)) throw new Error(r.left.message);
+  const years = readModelQueries(store.db).years().length;
+  const res = done('replay', projection.position, t0, { years });
+  await store.close();
+  return res;
+}
+
+/** The pure core alone: fold already-parsed events and evaluate every year, in memory. */
+export async function scoringAlone(file: string): Promise<JobResult> {
+  const recs: RecordedEvent[] = [];
+  const revs = new Map<string, number>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const r = parseEnvelopeText(line);
+    if (E.isLeft(r)) continue;
+    const stream = streamOf(r.right);
+    const rev = revs.get(stream) ?? 0;
+    revs.set(stream, rev + 1);
+    recs.push({ position: recs.length + 1, stream, revision: rev, event: r.right });
+  }
+  const rb = defaultRulebook();
+  const t0 = performance.now();
+  const s = initialState();
+  for (const r of recs) evolve(s, r);
+  const tFold = performance.now();
+  const ctx = buildContext(s);
+  let cards = 0;
+  for (const y of yearsOf(s, ctx)) {
+    const ev = evaluateYear(s, rb, y, ctx);
+    yearReport(ev);
+    for (const c of ev.cards) scorecardView(c, rb.ref);
+    cards += ev.cards.length;
+  }
+  return done('scoring-alone', recs.length, t0, { foldSeconds: (tFold - t0) / 1000, evaluateSeconds: (performance.now() - tFold) / 1000, scorecards: cards });
+}
+
+export const JOBS: Record<string, (args: string[]) => Promise<JobResult>> = {
+  'raw-insert': ([file, db]) => rawInsert(file!, db!),
+  import: ([file, db]) => dvkImport(file!, db!),
+  'raw-replay': ([db]) => rawReplay(db!),
+  replay: ([db]) => dvkReplay(db!),
+  'scoring-alone': ([file]) => scoringAlone(file!),
+};
