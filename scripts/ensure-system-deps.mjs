@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs the Debian packages the test suite needs when they are missing: kcat (librdkafka's
 // mock Kafka cluster, for the Kafka integration tests), chromium (browser tests through
-// playwright-core) and poppler-utils (pdftoppm / pdftotext, to check generated PDFs).
+// playwright-core), poppler-utils (pdftoppm / pdftotext, to check generated PDFs) and
+// docker-compose (to validate infra/compose*.yaml with `config`; no Docker engine is needed).
 // Runs apt-get as root, or through sudo; says exactly what is missing when it cannot.
 import { execFileSync, spawnSync } from 'node:child_process';
 
@@ -10,11 +11,12 @@ const needed = [
   ['chromium', 'chromium'],
   ['pdftoppm', 'poppler-utils'],
   ['pdftotext', 'poppler-utils'],
+  ['docker-compose', 'docker-compose'],
 ];
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = [...new Set(needed.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
 if (missing.length === 0) {
-  console.log('system packages: kcat, chromium, poppler-utils present');
+  console.log('system packages: kcat, chromium, poppler-utils, docker-compose present');
   process.exit(0);
 }
 const root = process.getuid?.() === 0;

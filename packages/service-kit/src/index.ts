@@ -99,15 +99,14 @@ export interface ServiceAppOptions {
   bodyLimit?: number;
   /** Extra fastify options. */
   fastify?: Partial<FastifyServerOptions>;
-  /** Content-Security-Policy directives for pages (the dashboard); defaults are strict. */
-  csp?: Record<string, string[]>;
+  /** Content-Security-Policy directives for pages (the dashboard); defaults are strict. `null` removes a helmet default. */
+  csp?: Record<string, string[] | null>;
 }
 
 export async function createServiceApp(o: ServiceAppOptions): Promise<ServiceApp> {
   const app = Fastify({
     loggerInstance: o.log.child({ component: 'http' }),
     bodyLimit: o.bodyLimit ?? 1 << 20,
-    disableRequestLogging: false,
     requestTimeout: 120_000,
     connectionTimeout: 120_000,
     ...o.fastify,

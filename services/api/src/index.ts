@@ -24,7 +24,7 @@ export const DASHBOARD_CSP = {
   connectSrc: ["'self'"],
   frameAncestors: ["'none'"],
   upgradeInsecureRequests: null,
-} as unknown as Record<string, string[]>; // helmet removes a default directive given as null
+} satisfies Record<string, string[] | null>; // helmet removes a default directive given as null
 
 export interface BuildApiOptions {
   queries: ReadModelQueries;
