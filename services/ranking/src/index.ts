@@ -73,3 +73,4 @@ export async function startRanking(o: RankingServiceOptions): Promise<RankingSer
     },
   };
 }
+export * from './kafka.js';
