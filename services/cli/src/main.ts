@@ -8,6 +8,9 @@ import { registerRejected } from './commands/rejected.js';
 import { registerReport } from './commands/report.js';
 import { registerRulebook } from './commands/rulebook.js';
 import { registerStart } from './commands/start.js';
+import { registerSheet } from './commands/sheet.js';
+import { registerDocument } from './commands/document.js';
+import { registerExport } from './commands/export.js';
 import { registerSources } from './sources.js';
 
 /** The `dvk` command: run as `pnpm dvk …` from the repository root, or as the `dvk` bin. */
@@ -25,6 +28,9 @@ export function buildProgram(): Command {
   registerRejected(program);
   registerGenerate(program);
   registerSources(program);
+  registerSheet(program);
+  registerDocument(program);
+  registerExport(program);
   registerAudit(program);
   registerRulebook(program);
   return program;

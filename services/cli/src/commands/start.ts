@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import type { YearReport } from '@dvk/contracts';
-import { dbPath, openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { dbPath, makeLogger, openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { serve } from '../serve.js';
 import { importFile, printSummary } from './import.js';
 import { writeSample } from './generate.js';
 import { renderReport, reportJson } from './report.js';
@@ -35,21 +36,31 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('The main job: open the embedded store (filling it with the sample district when empty), bring the results up to date, print the latest year')
     .option('--top <n>', 'entries per ranking list to print', (v) => parseInt(v, 10), 10)
-    .action(async (o: { top: number }, c: Command) => {
+    .option('--no-serve', 'print and exit, without serving the dashboard and the ingest API')
+    .option('--port <port>', 'HTTP port of the dashboard, API and ingest (env DVK_PORT, default 8080)', (v) => parseInt(v, 10))
+    .action(async (o: { top: number; serve: boolean; port?: number }, c: Command) => {
       const g = c.optsWithGlobals<GlobalOptions>();
-      const app = openApp(g);
+      const log = makeLogger(g);
+      const app = openApp(g, log);
+      let served = false;
       try {
         process.stderr.write(`Kho dữ liệu: ${dbPath(g)}\n`);
         await ensureSample(app);
         await refresh(app);
         const year = latestYear(app);
-        if (year === null) {
-          process.stdout.write('Chưa có năm nào có dữ liệu.\n');
-          return;
-        }
-        process.stdout.write('\n' + renderReport(JSON.parse(reportJson(app, year)) as YearReport, { top: o.top }));
+        if (year === null) process.stdout.write('Chưa có năm nào có dữ liệu.\n');
+        else process.stdout.write('\n' + renderReport(JSON.parse(reportJson(app, year)) as YearReport, { top: o.top }));
+        if (!o.serve) return;
+        const s = await serve(app, log, { port: o.port });
+        served = true;
+        process.stdout.write(
+          `\nBảng điều khiển (dashboard): ${s.url}/\n` +
+            `API: ${s.url}/v1/years · OpenAPI: ${s.url}/openapi.json · nhận sự kiện: POST ${s.url}/v1/events\n` +
+            `Kiểm tra: ${s.url}/healthz ${s.url}/readyz ${s.url}/metrics\n` +
+            'Nhấn Ctrl-C để dừng.\n',
+        );
       } finally {
-        await app.close();
+        if (!served) await app.close();
       }
     });
 }
