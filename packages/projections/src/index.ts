@@ -4,3 +4,4 @@ export * from './runner.js';
 export * from './queries.js';
 export * from './explain.js';
 export * from './audit-check.js';
+export * from './rulebooks.js';

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { openSqliteEventStore, type SqliteEventStore } from '@dvk/event-store-sqlite';
-import { ScoringProjection, catchUp, readModelQueries, rebuild, type ReadModelQueries } from '@dvk/projections';
-import { defaultRulebook, rulebookSet, type RulebookSet } from '@dvk/scoring';
+import { ScoringProjection, catchUp, readModelQueries, rebuild, rulebooksInForce, type ReadModelQueries } from '@dvk/projections';
+import type { RulebookSet } from '@dvk/scoring';
 import * as E from 'fp-ts/lib/Either.js';
 import { Progress } from './ui.js';
 
@@ -36,7 +36,7 @@ export interface App {
 export function openApp(o: GlobalOptions, log = makeLogger(o)): App {
   const path = dbPath(o);
   const store = openSqliteEventStore({ path });
-  const rulebooks = rulebookSet([defaultRulebook()]);
+  const rulebooks = rulebooksInForce(store.db);
   const projection = new ScoringProjection({ db: store.db, rulebooks, log });
   const queries = readModelQueries(store.db);
   log.debug({ db: path }, 'opened the embedded store');

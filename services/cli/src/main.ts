@@ -5,6 +5,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerRejected } from './commands/rejected.js';
+import { registerRankings } from './commands/rankings.js';
 import { registerReport } from './commands/report.js';
 import { registerRulebook } from './commands/rulebook.js';
 import { registerStart } from './commands/start.js';
@@ -33,11 +34,17 @@ export function buildProgram(): Command {
   registerExport(program);
   registerAudit(program);
   registerRulebook(program);
+  registerRankings(program);
   return program;
 }
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
+  // `dvk report | head`: a closed pipe ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   buildProgram()
     .parseAsync(process.argv)
     .catch((err: unknown) => {

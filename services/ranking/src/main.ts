@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { z } from 'zod';
 import { checkStoreConfig, connectStore, storeConfigShape, STORE_ENV, toStoreConfig } from '@dvk/store-config';
-import { defaultRulebook, rulebookSet } from '@dvk/scoring';
+import { rulebooksInForce } from '@dvk/projections';
 import { ConfigError, createServiceApp, envInt, envList, loadConfig, makeServiceLogger, onShutdown, withBackoff } from '@dvk/service-kit';
 import { RANKINGS_TOPIC, kafkaRankingsProducer, startRanking, type RankingService } from './index.js';
 
@@ -47,7 +47,7 @@ try {
       return p.right;
     });
   }
-  ranking = await startRanking({ db: store.readModel, store: store.store, rulebooks: rulebookSet([defaultRulebook()]), log, producer, topic: cfg.topic, metrics: svc.metrics, pollMs: cfg.pollMs });
+  ranking = await startRanking({ db: store.readModel, store: store.store, rulebooks: rulebooksInForce(store.readModel), log, producer, topic: cfg.topic, metrics: svc.metrics, pollMs: cfg.pollMs });
   onShutdown(log, [() => svc.app.close(), () => ranking?.stop(), () => producer?.close(), () => store.close()]);
 } catch (err) {
   if (err instanceof ConfigError) {

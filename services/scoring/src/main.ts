@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkStoreConfig, connectStore, storeConfigShape, STORE_ENV, toStoreConfig } from '@dvk/store-config';
-import { defaultRulebook, rulebookSet } from '@dvk/scoring';
+import { rulebooksInForce } from '@dvk/projections';
 import { ConfigError, createServiceApp, envInt, loadConfig, makeServiceLogger, onShutdown } from '@dvk/service-kit';
 import { startScoring, type ScoringService } from './index.js';
 
@@ -25,7 +25,7 @@ try {
   const url = await svc.app.listen({ host: cfg.host, port: cfg.port });
   log.info({ url }, 'scoring service listening');
   const store = await conn.ready;
-  scoring = await startScoring({ store: store.store, db: store.readModel, rulebooks: rulebookSet([defaultRulebook()]), log, metrics: svc.metrics });
+  scoring = await startScoring({ store: store.store, db: store.readModel, rulebooks: rulebooksInForce(store.readModel), log, metrics: svc.metrics });
   onShutdown(log, [() => svc.app.close(), () => scoring?.stop(), () => store.close()]);
 } catch (err) {
   if (err instanceof ConfigError) {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
-import { replayState } from '@dvk/projections';
+import { installRulebook, rebuild, replayState, rulebookHistory } from '@dvk/projections';
 import { buildContext, evaluateYear, loadRulebook, type RankedCard, type Rulebook, type ScoringState } from '@dvk/scoring';
 import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
-import { TIER_LABEL, TITLE_LABEL } from '../ui.js';
+import { Progress, TIER_LABEL, TITLE_LABEL } from '../ui.js';
 
 /** Loads a rulebook file, or throws with every problem named. */
 export function rulebookFromFile(path: string): Rulebook {
@@ -33,8 +33,27 @@ export interface UnitChange {
   reasons: string[];
 }
 
+/** Every rule that differs between two rulebooks, as `path: old → new` (names and titles aside). */
+export function ruleChanges(a: Rulebook, b: Rulebook): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string) => {
+    if (JSON.stringify(x) === JSON.stringify(y)) return;
+    if (x && y && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x) && !Array.isArray(y)) {
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    } else if (Array.isArray(x) && Array.isArray(y) && x.length === y.length) {
+      x.forEach((v, i) => walk(v, y[i], `${path}[${i}]`));
+    } else out.push(`${path}: ${JSON.stringify(x) ?? '—'} → ${JSON.stringify(y) ?? '—'}`);
+  };
+  const { id: _a, version: _av, title: _at, ...fa } = a.file;
+  const { id: _b, version: _bv, title: _bt, ...fb } = b.file;
+  walk(fa, fb, '');
+  return out;
+}
+
 /** Applies two rulebooks to the same state and lists the units whose tier, title or rank change, and why. */
 export function diffRules(state: ScoringState, year: number, a: Rulebook, b: Rulebook): UnitChange[] {
+  const changed = ruleChanges(a, b);
+  const rulesAbout = (prefix: string) => changed.filter((c) => c.startsWith(prefix));
   const ctx = buildContext(state);
   const ea = evaluateYear(state, a, year, ctx);
   const eb = evaluateYear(state, b, year, ctx);
@@ -56,8 +75,8 @@ export function diffRules(state: ScoringState, year: number, a: Rulebook, b: Rul
           reasons.push(`${cy.id}: ${cx.pointsH === null ? '—' : cx.pointsH / 100}/${cx.maxH / 100} → ${cy.pointsH === null ? '—' : cy.pointsH / 100}/${cy.maxH / 100}`);
       }
       if (x.totalH !== y.totalH) reasons.push(`total ${x.totalH / 100} → ${y.totalH / 100}`);
-      if (x.tier !== y.tier) reasons.push(`tier: ${y.tierRule}`);
-      if (x.titles.join() !== y.titles.join()) reasons.push(...y.titleRules.map((r) => `title: ${r}`));
+      if (x.tier !== y.tier) reasons.push(`tier: ${y.tierRule}`, ...rulesAbout('groups').filter((r) => r.includes('tiers')).map((r) => `rule changed: ${r}`));
+      if (x.titles.join() !== y.titles.join()) reasons.push(...y.titleRules.map((r) => `title: ${r}`), ...rulesAbout('titles').map((r) => `rule changed: ${r}`));
       if (x.rank !== y.rank) reasons.push(`rank ${x.rank ?? '—'} → ${y.rank ?? '—'}: ${y.rankRule}`);
     } else reasons.push(x ? 'not scored under the new rulebook' : 'scored only under the new rulebook');
     const c = (y ?? x)!;
@@ -95,6 +114,59 @@ export function registerRulebook(program: Command): void {
       }
     });
 
+  rb.command('use')
+    .description('Put a rulebook in force from its appliesFromYear (admin); the read model is rebuilt under the new set')
+    .argument('<file>')
+    .action(async (file: string, _o: unknown, c: Command) => {
+      const r = rulebookFromFile(file);
+      const app = openApp(c.optsWithGlobals<GlobalOptions>());
+      try {
+        const set = installRulebook(app.store.db, r);
+        process.stdout.write(`Đã áp dụng ${r.ref.id} v${r.ref.version} từ năm ${r.file.appliesFromYear} (${r.ref.hash}).\nBộ tiêu chí đang áp dụng: ${set.rulebooks.map((x) => `${x.ref.id} v${x.ref.version} từ ${x.file.appliesFromYear}`).join('; ')}\n`);
+        const fresh = openApp(c.optsWithGlobals<GlobalOptions>());
+        try {
+          await refresh(fresh);
+        } finally {
+          await fresh.close();
+        }
+      } finally {
+        await app.close();
+      }
+    });
+  rb.command('history')
+    .description('Every rulebook installation, with when it was replaced')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }, c: Command) => {
+      const app = openApp(c.optsWithGlobals<GlobalOptions>());
+      try {
+        const h = rulebookHistory(app.store.db);
+        if (o.json) process.stdout.write(JSON.stringify(h) + '\n');
+        else if (h.length === 0) process.stdout.write(`Chưa cài bộ tiêu chí nào: áp dụng mặc định ${app.rulebooks.rulebooks.map((r) => `${r.ref.id} v${r.ref.version}`).join(', ')}.\n`);
+        else for (const x of h) process.stdout.write(`#${x.seq} ${x.ref.id} v${x.ref.version} từ ${x.appliesFrom} · cài ${x.installedAt}${x.replacedAt ? ` · thay thế ${x.replacedAt}` : ' · đang áp dụng'} · ${x.ref.hash}\n`);
+      } finally {
+        void app.close();
+      }
+    });
+
+  program
+    .command('rebuild')
+    .description('Rebuild the whole read model from the log, from zero, in one transaction (admin)')
+    .action(async (_o: unknown, c: Command) => {
+      const app = openApp(c.optsWithGlobals<GlobalOptions>());
+      try {
+        const bar = new Progress(undefined, 'Dựng lại kết quả', 'sự kiện');
+        const head = await app.store.head();
+        if (E.isLeft(head)) throw new Error(head.left.message);
+        bar.start(head.right.position);
+        const r = await rebuild(app.store, app.projection, { onProgress: (p) => bar.update(p.position) });
+        bar.stop();
+        if (E.isLeft(r)) throw new Error(r.left.message);
+        process.stdout.write(`Đã dựng lại kết quả từ ${r.right.position} sự kiện: ${r.right.years.length} năm, ${r.right.units} đơn vị, ${(r.right.durationMs / 1000).toFixed(1)} s ghi.\n`);
+      } finally {
+        await app.close();
+      }
+    });
+
   program
     .command('diff-rules')
     .description('Apply another rulebook to the same history and list the units whose tier, title or rank change, and why')
@@ -110,11 +182,12 @@ export function registerRulebook(program: Command): void {
         if (E.isLeft(s)) throw new Error(s.left.message);
         const current = app.rulebooks.forYear(o.year);
         const changes = diffRules(s.right, o.year, current, other);
+        const rules = ruleChanges(current, other);
         if (o.json) {
-          process.stdout.write(JSON.stringify({ year: o.year, from: current.ref, to: other.ref, changes }) + '\n');
+          process.stdout.write(JSON.stringify({ year: o.year, from: current.ref, to: other.ref, ruleChanges: rules, changes }) + '\n');
           return;
         }
-        process.stdout.write(`Năm ${o.year}: ${current.ref.id} v${current.ref.version} → ${other.ref.id} v${other.ref.version}: ${changes.length} đơn vị thay đổi\n`);
+        process.stdout.write(`Năm ${o.year}: ${current.ref.id} v${current.ref.version} → ${other.ref.id} v${other.ref.version}\nQuy tắc thay đổi:\n${rules.map((r) => `  · ${r}`).join('\n') || '  (không)'}\n${changes.length} đơn vị thay đổi xếp loại, danh hiệu hoặc thứ hạng:\n`);
         for (const ch of changes) {
           process.stdout.write(`\n${ch.unitId} — ${ch.name} (${ch.list})\n  trước: ${badge(ch.before)}\n  sau:   ${badge(ch.after)}\n`);
           for (const r of ch.reasons) process.stdout.write(`    · ${r}\n`);
