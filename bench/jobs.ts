@@ -74,7 +74,7 @@ export async function dvkImport(file: string, db: string): Promise<JobResult> {
     afterChunk: async (s) => {
       since += s.appended - last;
       last = s.appended;
-      if (since >= 100_000) {
+      if (since >= 500_000) {
         since = 0;
         await catchUp(store, projection);
       }
@@ -92,9 +92,9 @@ export async function dvkImport(file: string, db: string): Promise<JobResult> {
 export async function rawReplay(db: string): Promise<JobResult> {
   const conn = new Database(db, { readonly: true });
   const t0 = performance.now();
-  const perStream = new Map<string, number>();
+  const perStream = new Map<number, number>();
   let n = 0;
-  for (const [stream, body] of conn.prepare('SELECT stream, body FROM events ORDER BY position').raw().iterate() as Iterable<[string, string]>) {
+  for (const [stream, body] of conn.prepare('SELECT sid, body FROM events ORDER BY position').raw().iterate() as Iterable<[number, string]>) {
     const e = JSON.parse(body) as { type: string };
     perStream.set(stream, (perStream.get(stream) ?? 0) + (e.type.length > 0 ? 1 : 0));
     n++;
@@ -152,3 +152,42 @@ export const JOBS: Record<string, (args: string[]) => Promise<JobResult>> = {
   replay: ([db]) => dvkReplay(db!),
   'scoring-alone': ([file]) => scoringAlone(file!),
 };
+
+/**
+ * Latency on the embedded default: POST one event to the ingest API, then poll the read API
+ * until the changed figure is readable; repeated, p50/p99. The store is a copy of an imported one.
+ */
+export async function latency(db: string, samples: number): Promise<JobResult> {
+  const { openApp, serve, makeLogger } = await import('@dvk/svc-cli');
+  const { SourceRegistry } = await import('@dvk/ingestion');
+  const log = makeLogger({ logLevel: 'error' });
+  const app = openApp({ db }, log);
+  const token = new SourceRegistry(app.store.db).add(`bench-${Date.now()}`, { units: '*', descendants: false, kinds: '*', types: '*' });
+  const source = (app.store.db.prepare('SELECT name FROM sources ORDER BY created_at DESC LIMIT 1').get() as { name: string }).name;
+  const s = await serve(app, log, { port: 0, host: '127.0.0.1' });
+  const year = app.queries.years().at(-1)!.year;
+  const unit = app.queries.report(year)!.units.find((u) => u.list === 'dvk_candidates' && u.complete)!.unitId;
+  const times: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < samples; i++) {
+    const points = 5 + (i % 1400) / 100; // a new A1 value every time
+    const id = `0000beef-0000-4000-8000-${String(Date.now() % 1e6).padStart(6, '0')}${String(i).padStart(6, '0')}`;
+    const body = JSON.stringify({ id, type: 'CriterionAssessed', schemaVersion: 1, source, occurredAt: '2021-01-05T09:00:00+07:00', data: { unitId: unit, year, criterionId: 'A1', points, role: 'official', assessorId: 'bench' } });
+    const start = performance.now();
+    const r = await fetch(`${s.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
+    if (r.status !== 200) throw new Error(`POST /v1/events: ${r.status} ${await r.text()}`);
+    for (;;) {
+      const u = (await (await fetch(`${s.url}/v1/years/${year}/units/${unit}`)).json()) as { scorecard: { criteria: { id: string; points: number | null }[] } };
+      if (u.scorecard.criteria.find((c) => c.id === 'A1')!.points === points) break;
+      if (performance.now() - start > 10_000) throw new Error('the figure did not change within 10 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    times.push(performance.now() - start);
+  }
+  await s.stop();
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
+  return done('latency', samples, t0, { p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: times.at(-1) });
+}
+
+JOBS.latency = ([db, n]) => latency(db!, Number(n ?? 200));

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
-import { streamOf, type Envelope } from '@dvk/contracts';
+import { streamOf, type Envelope, type RecordedEvent } from '@dvk/contracts';
 import { GENESIS, chainHash, hashEnvelope, type Hashed } from '@dvk/audit';
 import {
   catchUpSubscription,
@@ -60,6 +60,8 @@ export interface SqliteEventStore extends EventStore, DeadLetterStore {
   streamHeads(): StreamHead[];
   /** Synchronous page read, for replays that must not yield between pages. */
   readPageSync(after: number, maxCount: number, upTo?: number): StoredEvent[];
+  /** The lean page read of replays: position, stream, revision and envelope only (no hashes, no times). */
+  readRecordedPageSync(after: number, maxCount: number, upTo?: number): RecordedEvent[];
   /** Raw page read: [position, sid, revision, body, hashes, recordedAt] rows (see streamName). */
   readRawPageSync(after: number, maxCount: number, upTo?: number): RawRow[];
   /** The name of a stream id. */
@@ -306,6 +308,17 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     }
   }
 
+  const leanPage = db.prepare('SELECT position, sid, revision, body FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?').raw();
+  const readRecordedPageSync = (after: number, maxCount: number, upTo?: number): RecordedEvent[] => {
+    const rows = leanPage.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as [number, number, number, string][];
+    const out: RecordedEvent[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = { position: r[0], stream: streamName(r[1]), revision: r[2], event: JSON.parse(r[3]) as Envelope };
+    }
+    return out;
+  };
+
   const readPageSync = (after: number, maxCount: number, upTo?: number): StoredEvent[] =>
     (q.page.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as RawRow[]).map(toStored);
 
@@ -344,6 +357,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     },
 
     readPageSync,
+    readRecordedPageSync,
     readRawPageSync: (after, maxCount, upTo) => q.page.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as RawRow[],
     streamName,
 

@@ -21,7 +21,7 @@ export interface ImportOptions {
   /** The source on whose behalf the lines are imported (`--as-source`), or null for an operator import. */
   source?: string | null;
   authorize?: Authorizer;
-  /** Events per transaction (default 5,000). */
+  /** Lines per transaction (default 20,000). */
   chunkSize?: number;
   maxLineBytes?: number;
   onProgress?: (bytesDone: number) => void;
@@ -98,7 +98,7 @@ export async function importStream(
   chunks: AsyncIterable<Uint8Array>,
   opts: ImportOptions,
 ): Promise<E.Either<StoreError, ImportSummary>> {
-  const chunkSize = opts.chunkSize ?? 5000;
+  const chunkSize = opts.chunkSize ?? 20_000;
   const lineOpts = { ref: opts.ref, channel: opts.channel ?? 'file', source: opts.source ?? null, authorize: opts.authorize };
   const summary = emptySummary();
   let events: Envelope[] = [];

@@ -1,7 +1,8 @@
 /**
  * NDJSON framing, shared by file import, HTTP ingest and scoresheets: splits bytes into lines
- * (LF or CRLF), strips a UTF-8 byte-order mark at the start, refuses invalid UTF-8 and lines
- * longer than a limit — each as a framing error with its line number, never silently.
+ * (LF or CRLF), strips a UTF-8 byte-order mark at the start of the stream (one anywhere else is
+ * refused), refuses invalid UTF-8 and lines longer than a limit — each as a framing error with
+ * its line number, never silently. Blank lines are skipped but counted.
  */
 
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20; // 1 MiB: an envelope is well under 1 KiB
@@ -12,7 +13,9 @@ export type Frame =
   | { kind: 'line'; line: number; text: string; bytes: number }
   | { kind: 'error'; line: number; reason: string; raw: Uint8Array; bytes: number };
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: the decoder must not drop a BOM silently; `frame` decides where one may be.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const tooLong = (max: number, n: number) => `line is longer than the limit of ${max} bytes (${n} bytes)`;
 
 function frame(bytes: Uint8Array, lineNo: number, maxLineBytes: number): Frame | null {
   let end = bytes.length;
@@ -22,7 +25,9 @@ function frame(bytes: Uint8Array, lineNo: number, maxLineBytes: number): Frame |
   const body = bytes.subarray(start, end);
   const size = bytes.length + 1;
   if (body.length > maxLineBytes)
-    return { kind: 'error', line: lineNo, reason: `line is longer than the limit of ${maxLineBytes} bytes (${body.length} bytes)`, raw: body.subarray(0, KEPT_BYTES), bytes: size };
+    return { kind: 'error', line: lineNo, reason: tooLong(maxLineBytes, body.length), raw: body.subarray(0, KEPT_BYTES), bytes: size };
+  if (start === 0 && body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)
+    return { kind: 'error', line: lineNo, reason: 'a byte-order mark (U+FEFF) may only start the first line (concatenated files?)', raw: body.subarray(0, KEPT_BYTES), bytes: size };
   // A blank line carries nothing: skipped (and counted by the caller through the line numbers).
   let blank = true;
   for (let i = 0; i < body.length; i++) {
@@ -41,15 +46,47 @@ function frame(bytes: Uint8Array, lineNo: number, maxLineBytes: number): Frame |
 }
 
 /**
- * Frames a stream of byte chunks into lines. Memory stays bounded: a line longer than the
- * limit is not accumulated beyond it.
+ * Frames a stream of byte chunks into lines. The frames are the same whatever the chunking (each
+ * line is judged as `frame` judges it whole). Memory stays bounded: of a line that can no longer
+ * be valid (longer than the limit plus a BOM and a CR) only the start is kept, for its dead letter.
  */
 export async function* frameLines(chunks: AsyncIterable<Uint8Array>, opts: { maxLineBytes?: number } = {}): AsyncGenerator<Frame> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  let carry: Uint8Array[] = [];
-  let carryLen = 0;
-  let overflow = 0; // bytes dropped from an over-long line
+  const cap = Math.max(max + 4, KEPT_BYTES + 3);
+  let parts: Uint8Array[] = []; // the kept start of the current line (copies: chunks may be reused)
+  let kept = 0;
+  let total = 0; // bytes of the current line so far, kept or not
+  let last = -1; // its last byte
   let lineNo = 0;
+
+  const take = (seg: Uint8Array) => {
+    if (seg.length === 0) return;
+    total += seg.length;
+    last = seg[seg.length - 1]!;
+    if (kept < cap) {
+      const n = Math.min(cap - kept, seg.length);
+      parts.push(seg.slice(0, n));
+      kept += n;
+    }
+  };
+  /** The frame of the line accumulated in `parts` (plus `tail`, the rest of it in the current chunk). */
+  const finish = (tail: Uint8Array): Frame | null => {
+    take(tail);
+    let f: Frame | null;
+    if (total <= cap) f = frame(concat(parts, kept), lineNo, max);
+    else {
+      const head = concat(parts, kept);
+      const bom = lineNo === 1 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+      const body = total - bom - (last === 0x0d ? 1 : 0);
+      f = { kind: 'error', line: lineNo, reason: tooLong(max, body), raw: head.subarray(bom, bom + KEPT_BYTES), bytes: total + 1 };
+    }
+    parts = [];
+    kept = 0;
+    total = 0;
+    last = -1;
+    return f;
+  };
+
   for await (const chunk of chunks) {
     let from = 0;
     for (;;) {
@@ -57,38 +94,15 @@ export async function* frameLines(chunks: AsyncIterable<Uint8Array>, opts: { max
       if (nl < 0) break;
       lineNo++;
       const piece = chunk.subarray(from, nl);
-      let f: Frame | null;
-      if (carryLen === 0 && overflow === 0) f = frame(piece, lineNo, max);
-      else if (overflow > 0) {
-        f = { kind: 'error', line: lineNo, reason: `line is longer than the limit of ${max} bytes (${carryLen + overflow + piece.length} bytes)`, raw: concat(carry, carryLen), bytes: carryLen + overflow + piece.length + 1 };
-      } else f = frame(concat([...carry, piece], carryLen + piece.length), lineNo, max);
-      carry = [];
-      carryLen = 0;
-      overflow = 0;
+      const f = total === 0 ? frame(piece, lineNo, max) : finish(piece);
       if (f) yield f;
       from = nl + 1;
     }
-    const rest = chunk.subarray(from);
-    if (rest.length) {
-      if (carryLen + rest.length <= max + 3) {
-        carry.push(rest.slice());
-        carryLen += rest.length;
-      } else {
-        const room = Math.max(0, KEPT_BYTES - carryLen);
-        if (room > 0) {
-          carry.push(rest.slice(0, room));
-          carryLen += Math.min(room, rest.length);
-        }
-        overflow += rest.length - Math.min(room, rest.length);
-      }
-    }
+    take(chunk.subarray(from));
   }
-  if (carryLen > 0 || overflow > 0) {
+  if (total > 0) {
     lineNo++;
-    const f =
-      overflow > 0
-        ? ({ kind: 'error', line: lineNo, reason: `line is longer than the limit of ${max} bytes (${carryLen + overflow} bytes)`, raw: concat(carry, carryLen), bytes: carryLen + overflow } as Frame)
-        : frame(concat(carry, carryLen), lineNo, max);
+    const f = finish(new Uint8Array(0));
     if (f) yield f;
   }
 }

@@ -125,28 +125,49 @@ export function checkScope(source: SourceRecord, e: Envelope, lookup: UnitLookup
   if (s.types !== '*' && !s.types.includes(e.type)) return `source "${source.name}" may not emit ${e.type} events (scope: ${s.types.join(', ')})`;
   if (e.type === 'YearClosed') return s.units === '*' ? null : `source "${source.name}" may not close a year: its scope is limited to some units`;
   const unitId = e.data.unitId;
-  const own = e.type === 'UnitRegistered' ? { kind: e.data.kind, parentId: e.data.parentId ?? null } : lookup(unitId);
+  if (e.type === 'UnitRegistered') {
+    // A registration is judged as the unit it declares, and, when the unit exists already, as that
+    // unit too: a source may not write into the stream of a unit outside its scope by
+    // re-registering it under a parent of its own.
+    const existing = lookup(unitId);
+    if (existing) {
+      const asExisting = checkUnit(source, unitId, existing, lookup);
+      if (asExisting) return asExisting;
+    }
+    return checkUnit(source, unitId, { kind: e.data.kind, parentId: e.data.parentId ?? null }, lookup);
+  }
+  const own = lookup(unitId);
+  const denied = checkUnit(source, unitId, own, lookup);
+  if (denied) return denied;
+  if (e.type === 'UnitsMerged' && s.units !== '*')
+    for (const src of e.data.sourceUnitIds)
+      if (!inScope(source, src, lookup(src)?.parentId ?? null, lookup)) return `source unit ${src} of the merge is outside the scope of source "${source.name}"`;
+  return null;
+}
+
+/** Whether a unit (its id and parent) is within a source's units (with descendants when the scope says so). */
+function inScope(source: SourceRecord, id: string, parentId: string | null, lookup: UnitLookup): boolean {
+  const s = source.scope;
+  if (s.units === '*') return true;
+  const allowed = new Set(s.units);
+  if (allowed.has(id)) return true;
+  if (!s.descendants) return false;
+  let parent = parentId;
+  for (let guard = 0; parent && guard < 32; guard++) {
+    if (allowed.has(parent)) return true;
+    parent = lookup(parent)?.parentId ?? null;
+  }
+  return false;
+}
+
+/** The kind and unit checks of a scope for one unit (as registered, or as an event declares it). */
+function checkUnit(source: SourceRecord, unitId: string, own: { kind: UnitKind; parentId: string | null } | null, lookup: UnitLookup): string | null {
+  const s = source.scope;
   if (s.kinds !== '*') {
     if (!own) return `unit ${unitId} is not registered, so its kind cannot be checked against the scope of "${source.name}"`;
     if (!s.kinds.includes(own.kind)) return `source "${source.name}" may not emit for units of kind ${own.kind}`;
   }
-  if (s.units !== '*') {
-    const allowed = new Set(s.units);
-    const inScope = (id: string, parentId: string | null): boolean => {
-      if (allowed.has(id)) return true;
-      if (!s.descendants) return false;
-      let parent = parentId;
-      for (let guard = 0; parent && guard < 32; guard++) {
-        if (allowed.has(parent)) return true;
-        parent = lookup(parent)?.parentId ?? null;
-      }
-      return false;
-    };
-    if (!inScope(unitId, own?.parentId ?? null)) return `unit ${unitId} is outside the scope of source "${source.name}"`;
-    if (e.type === 'UnitsMerged')
-      for (const src of e.data.sourceUnitIds)
-        if (!inScope(src, lookup(src)?.parentId ?? null)) return `source unit ${src} of the merge is outside the scope of source "${source.name}"`;
-  }
+  if (!inScope(source, unitId, own?.parentId ?? null, lookup)) return `unit ${unitId} is outside the scope of source "${source.name}"`;
   return null;
 }
 

@@ -31,14 +31,23 @@ export interface UnitRow {
   ended: string | null;
 }
 
+/** A stored scorecard with its year's rule texts put back (they are stored once per year). */
+function withRules(card: string, rules: string): ScorecardView {
+  const v = JSON.parse(card) as ScorecardView;
+  const r = JSON.parse(rules) as Record<string, string>;
+  for (const c of v.criteria) c.rule = r[c.id] ?? '';
+  v.bonus.rule = r.bonus ?? '';
+  return v;
+}
+
 export function readModelQueries(db: Database.Database) {
   ensureReadModel(db);
   const q = {
     years: db.prepare('SELECT year, position, closed_position, rulebook_id, rulebook_version, rulebook_hash, report_digest FROM rm_years ORDER BY year'),
     report: db.prepare<[number], { report: string }>('SELECT report FROM rm_years WHERE year = ?'),
     kpiExplain: db.prepare<[number], { kpi_explain: string }>('SELECT kpi_explain FROM rm_years WHERE year = ?'),
-    card: db.prepare<[number, string], { card: string }>('SELECT card FROM rm_scorecards WHERE year = ? AND unit_id = ?'),
-    cardsOf: db.prepare<[string], { year: number; card: string }>('SELECT year, card FROM rm_scorecards WHERE unit_id = ? ORDER BY year'),
+    card: db.prepare<[number, string], { card: string; rules: string }>('SELECT c.card, y.rules FROM rm_scorecards c JOIN rm_years y ON y.year = c.year WHERE c.year = ? AND c.unit_id = ?'),
+    cardsOf: db.prepare<[string], { year: number; card: string; rules: string }>('SELECT c.year, c.card, y.rules FROM rm_scorecards c JOIN rm_years y ON y.year = c.year WHERE c.unit_id = ? ORDER BY c.year'),
     content: db.prepare<[number, string], { content: string; digest: string; position: number }>('SELECT content, digest, position FROM rm_ranking_content WHERE year = ? AND list = ?'),
     contents: db.prepare<[], { year: number; list: string; digest: string; position: number }>('SELECT year, list, digest, position FROM rm_ranking_content ORDER BY year, list'),
     rejected: db.prepare('SELECT position, unit_id, stream, type, year, code, reason FROM rm_rejected WHERE (? IS NULL OR year = ?) ORDER BY position LIMIT ? OFFSET ?'),
@@ -81,11 +90,11 @@ export function readModelQueries(db: Database.Database) {
       return j ? (JSON.parse(j) as KpiView[]) : null;
     },
     scorecard(year: number, unitId: string): ScorecardView | null {
-      const j = q.card.get(year, unitId)?.card;
-      return j ? (JSON.parse(j) as ScorecardView) : null;
+      const r = q.card.get(year, unitId);
+      return r ? withRules(r.card, r.rules) : null;
     },
     scorecardsOfUnit(unitId: string): ScorecardView[] {
-      return q.cardsOf.all(unitId).map((r) => JSON.parse(r.card) as ScorecardView);
+      return q.cardsOf.all(unitId).map((r) => withRules(r.card, r.rules));
     },
     rankingContent(year: number, list: string): { content: RankingContent; json: string; digest: string; position: number } | null {
       const r = q.content.get(year, list);

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS rm_closures (position INTEGER PRIMARY KEY, year INTEG
 CREATE TABLE IF NOT EXISTS rm_years (
   year            INTEGER PRIMARY KEY,
   report          TEXT NOT NULL,   -- canonical JSON of the YearReport (dvk report --json)
+  rules           TEXT NOT NULL,   -- JSON: the rule text of every criterion and the bonus (shared by all scorecards of the year)
   report_digest   TEXT NOT NULL,
   kpi_explain     TEXT NOT NULL,   -- JSON: rule, counted and denominator units of every KPI
   rulebook_id     TEXT NOT NULL,
@@ -106,7 +107,23 @@ export const READ_MODEL_TABLES = [
   'rm_units',
 ] as const;
 
+/**
+ * Version of the rebuildable tables' layout. A read model of another version is dropped and
+ * rebuilt from the log (it holds nothing the log does not); published rankings, their close
+ * digests and the digest state are kept.
+ */
+export const READ_MODEL_VERSION = 3;
+
 export function ensureReadModel(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)');
+  const v = (db.prepare('SELECT version FROM rm_schema').get() as { version: number } | undefined)?.version;
+  if (v !== READ_MODEL_VERSION) {
+    db.transaction(() => {
+      for (const t of READ_MODEL_TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
+      db.exec('DELETE FROM rm_schema');
+      db.prepare('INSERT INTO rm_schema(version) VALUES (?)').run(READ_MODEL_VERSION);
+    })();
+  }
   db.exec(READ_MODEL_SCHEMA);
 }
 

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { RecordedEvent } from '@dvk/contracts';
-import type { EventStore, StoreError, StoredEvent, Subscription } from '@dvk/event-store';
+import type { EventStore, StoreError, Subscription } from '@dvk/event-store';
 import { evolve, initialState, type ScoringState } from '@dvk/scoring';
 import type { CommitSummary, ScoringProjection } from './scoring-projection.js';
 
@@ -17,7 +17,7 @@ export interface Progress {
 
 export interface CatchUpOptions {
   pageSize?: number;
-  /** Commit after this many events (default 100,000) and when caught up. */
+  /** Commit after this many events (default 500,000) and when caught up: a commit re-evaluates every changed year, so fewer is faster. */
   commitEvery?: number;
   onProgress?: (p: Progress) => void;
   onCommit?: (c: CommitSummary) => void;
@@ -27,14 +27,14 @@ export interface CatchUpOptions {
 type PageReader = (after: number, max: number, upTo?: number) => Promise<E.Either<StoreError, readonly RecordedEvent[]>>;
 
 export function pageReader(store: EventStore): PageReader {
-  const sync = (store as { readPageSync?: (a: number, m: number, u?: number) => StoredEvent[] }).readPageSync;
+  const sync = (store as { readRecordedPageSync?: (a: number, m: number, u?: number) => RecordedEvent[] }).readRecordedPageSync;
   if (sync) return async (after, max, upTo) => E.right(sync(after, max, upTo));
   return (after, max, upTo) => store.readAll({ after, maxCount: max, upTo });
 }
 
 export async function catchUp(store: EventStore, proj: ScoringProjection, opts: CatchUpOptions = {}): Promise<E.Either<StoreError, number>> {
   const pageSize = opts.pageSize ?? 5000;
-  const commitEvery = opts.commitEvery ?? 100_000;
+  const commitEvery = opts.commitEvery ?? 500_000;
   const read = pageReader(store);
   const head = await store.head();
   if (E.isLeft(head)) return head;

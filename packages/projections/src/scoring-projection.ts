@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { RANK_LISTS, canonicalJson, digestOf, formatDay, type RecordedEvent } from '@dvk/contracts';
+import { RANK_LISTS, canonicalJson, formatDay, type RecordedEvent } from '@dvk/contracts';
+import { sha256HexNode } from '@dvk/audit';
 import {
   buildContext,
   evaluateYear,
@@ -30,6 +31,9 @@ import { READ_MODEL_TABLES, ensureReadModel, normalizeName } from './read-model.
  * `fold` only changes memory; `commit` writes. A failed commit leaves the database as it was and
  * marks the in-memory state stale: it is reloaded before the next use.
  */
+/** digestOf's `sha256:<hex>` of a canonical JSON string already made, with Node's hashing (the same bytes, faster than the core's pure-JS hash). */
+const sha256Digest = (canonical: string): string => `sha256:${sha256HexNode(canonical)}`;
+
 export interface ScoringProjectionOptions {
   db: Database.Database;
   rulebooks: RulebookSet;
@@ -83,8 +87,8 @@ export class ScoringProjection {
       putModel: db.prepare('INSERT INTO rm_model_facts(model_id, facts) VALUES (?, ?) ON CONFLICT(model_id) DO UPDATE SET facts = excluded.facts'),
       putClosure: db.prepare('INSERT OR IGNORE INTO rm_closures(position, year, closed_at) VALUES (?, ?, ?)'),
       putYear: db.prepare(
-        'INSERT INTO rm_years(year, report, report_digest, kpi_explain, rulebook_id, rulebook_version, rulebook_hash, position, closed_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT(year) DO UPDATE SET report = excluded.report, report_digest = excluded.report_digest, kpi_explain = excluded.kpi_explain, ' +
+        'INSERT INTO rm_years(year, report, rules, report_digest, kpi_explain, rulebook_id, rulebook_version, rulebook_hash, position, closed_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(year) DO UPDATE SET report = excluded.report, rules = excluded.rules, report_digest = excluded.report_digest, kpi_explain = excluded.kpi_explain, ' +
           'rulebook_id = excluded.rulebook_id, rulebook_version = excluded.rulebook_version, rulebook_hash = excluded.rulebook_hash, position = excluded.position, closed_position = excluded.closed_position',
       ),
       delCards: db.prepare('DELETE FROM rm_scorecards WHERE year = ?'),
@@ -253,12 +257,27 @@ export class ScoringProjection {
     const ev = evaluateYear(this.state, rb, year, ctx);
     const report = yearReport(ev);
     const reportJson = canonicalJson(report);
+    const reportDigest = sha256Digest(reportJson);
     const closure = this.state.closures.find((c) => c.year === year);
     const position = this.state.position;
+    // The rule texts are the same for every unit of the year: kept once, in rm_years.rules, and
+    // put back into each scorecard when it is read (readModelQueries.scorecard).
+    const rules: Record<string, string> = {};
+    const cards = ev.cards.map((c) => {
+      const v = scorecardView(c, rb.ref);
+      for (const k of v.criteria) {
+        rules[k.id] = k.rule;
+        (k as { rule?: string }).rule = undefined;
+      }
+      rules.bonus = v.bonus.rule;
+      (v.bonus as { rule?: string }).rule = undefined;
+      return [c, JSON.stringify(v)] as const;
+    });
     this.q.putYear.run(
       year,
       reportJson,
-      digestOf(report),
+      JSON.stringify(rules),
+      reportDigest,
       JSON.stringify(ev.kpis.map(kpiView)),
       rb.ref.id,
       rb.ref.version,
@@ -267,12 +286,11 @@ export class ScoringProjection {
       closure ? closure.p : null,
     );
     this.q.delCards.run(year);
-    for (const c of ev.cards)
-      this.q.putCard.run(year, c.unitId, c.list.id, c.kind, c.rank, c.totalH / 100, c.complete ? 1 : 0, JSON.stringify(scorecardView(c, rb.ref)));
+    for (const [c, json] of cards) this.q.putCard.run(year, c.unitId, c.list.id, c.kind, c.rank, c.totalH / 100, c.complete ? 1 : 0, json);
     for (const list of RANK_LISTS) {
       if (!rb.lists.some((l) => l.id === list)) continue;
-      const content = rankingContent(ev, list);
-      this.q.putContent.run(year, list, canonicalJson(content), digestOf(content), position);
+      const json = canonicalJson(rankingContent(ev, list));
+      this.q.putContent.run(year, list, json, sha256Digest(json), position);
     }
   }
 

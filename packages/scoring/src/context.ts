@@ -147,8 +147,16 @@ export function nameAt(ctx: Context, u: UnitFacts, year: number): string {
 
 /** Units on the roll of a year, sorted by id (code point order). */
 export function roll(ctx: Context, year: number): string[] {
+  const eoy = endOfYear(year);
   const out: string[] = [];
-  for (const id of ctx.reg.keys()) if (rollStatus(ctx, id, year).onRoll) out.push(id);
+  // The same decision as rollStatus, without building its explanation for every unit.
+  for (const [id, r] of ctx.reg) {
+    if (r.from > eoy) continue;
+    if (ctx.state.units.get(id)!.dissolutions.some((d) => d.from <= eoy)) continue;
+    const m = ctx.mergedInto.get(id);
+    if (m && m.from <= eoy) continue;
+    out.push(id);
+  }
   return out.sort(compareIds);
 }
 

@@ -31,7 +31,7 @@ function eventsOf(u: UnitFacts): { p: Pos; type: EventType; year: number | null 
   for (const x of u.dissolutions) out.push({ p: x.p, type: 'UnitDissolved', year: null });
   for (const x of u.assessments) out.push({ p: x.p, type: 'CriterionAssessed', year: x.year });
   for (const x of u.retractions) out.push({ p: x.p, type: 'AssessmentRetracted', year: u.assessments.find((a) => a.id === x.target)?.year ?? null });
-  for (const x of u.reports) out.push({ p: x.p, type: 'MonthlyReportSubmitted', year: x.year });
+  for (let i = 0; i < u.reports.length; i += 4) out.push({ p: u.reports[i]!, type: 'MonthlyReportSubmitted', year: u.reports[i + 1]! });
   for (const c of Object.values(u.cases)) {
     const y = c.recv[0] ? yearOfDay(c.recv[0].day) : null;
     for (const x of c.recv) out.push({ p: x.p, type: 'ComplaintReceived', year: yearOfDay(x.day) });

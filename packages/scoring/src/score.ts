@@ -1,4 +1,4 @@
-import { civilDay, endOfYear, formatDay, localDayOfInstant, yearOfDay, type Tier, type UnitKind } from '@dvk/contracts';
+import { civilDay, civilFromDay, endOfYear, localDayOfInstant, yearOfDay, type Tier, type UnitKind } from '@dvk/contracts';
 import { nameAt, ownerAtEndOf, type Context } from './context.js';
 import type { CriterionSpec, GroupSpec, Hundredths, ListSpec, Rulebook } from './rulebook.js';
 import { LEVEL_RANK, PRIZE_RANK, type Pos, type UnitFacts } from './state.js';
@@ -54,13 +54,17 @@ export function roundHalfUp(a: number, b: number): number {
   return Math.floor((2 * a + b) / (2 * b));
 }
 
+/** Points in hundredths as a short decimal: 1750 → "17.5", 1625 → "16.25", 2000 → "20". */
 export const fmtH = (h: Hundredths): string => {
-  const s = (h / 100).toFixed(2);
-  return s.endsWith('.00') ? s.slice(0, -3) : s.endsWith('0') ? s.slice(0, -1) : s;
+  if (h < 0) return '-' + fmtH(-h);
+  const i = Math.floor(h / 100);
+  const f = h - i * 100;
+  return f === 0 ? String(i) : f % 10 === 0 ? `${i}.${f / 10}` : `${i}.${f < 10 ? '0' : ''}${f}`;
 };
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
 const fmtDay = (day: number): string => {
-  const [y, m, d] = formatDay(day).split('-');
-  return `${d}/${m}/${y}`;
+  const { y, m, d } = civilFromDay(day);
+  return `${pad2(d)}/${pad2(m)}/${y}`;
 };
 
 /** Computes the scoresheet of a unit on the roll of `year`. The unit must be registered and of a scored kind. */
@@ -69,12 +73,16 @@ export function scoreUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: nu
   const group = rb.groupOfKind[reg.kind]!;
   const list = rb.listOfKind[reg.kind]!;
   const retracted = retractedIds(u);
+  let monthsOnTime: number | null = null;
   const criteria: CriterionScore[] = group.criteria.map((c) => {
     switch (c.source.type) {
       case 'assessed':
         return assessed(u, year, c, group, retracted);
-      case 'reporting':
-        return reporting(u, year, c, c.source.deadlineDayOfNextMonth).score;
+      case 'reporting': {
+        const r = reporting(u, year, c, c.source.deadlineDayOfNextMonth);
+        monthsOnTime ??= r.onTime;
+        return r.score;
+      }
       case 'cases':
         return cases(u, year, c, c.source.deadlineDays);
       case 'dialogues':
@@ -130,7 +138,7 @@ export function scoreUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: nu
     tier = levels[i]!.id;
   }
 
-  const monthsOnTime = reporting(u, year, null, reportingDeadline(group)).onTime;
+  monthsOnTime ??= reporting(u, year, null, reportingDeadline(group)).onTime;
   return {
     unitId: u.id,
     year,
@@ -204,7 +212,9 @@ export function reporting(u: UnitFacts, year: number, c: CriterionSpec | null, d
   const used: EventNote[] = [];
   const ignored: EventNote[] = [];
   const earliest: ({ p: Pos; at: number } | undefined)[] = new Array(13);
-  const all = u.reports.filter((r) => r.year === year);
+  const all: { p: Pos; month: number; at: number }[] = [];
+  const rs = u.reports;
+  for (let i = 0; i < rs.length; i += 4) if (rs[i + 1] === year) all.push({ p: rs[i]!, month: rs[i + 2]!, at: rs[i + 3]! });
   for (const r of all) {
     const e = earliest[r.month];
     if (!e || r.at < e.at || (r.at === e.at && r.p < e.p)) earliest[r.month] = r;

@@ -57,8 +57,12 @@ export function evaluateYear(state: ScoringState, rb: Rulebook, year: number, ct
   for (const id of onRoll) {
     const reg = ctx.reg.get(id)!;
     if (!rb.groupOfKind[reg.kind] || !rb.listOfKind[reg.kind]) continue;
-    const card = scoreUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []);
-    cards.push({ ...card, rank: null, rankRule: '', titles: [], titleRules: [] });
+    const card = scoreUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []) as RankedCard;
+    card.rank = null;
+    card.rankRule = '';
+    card.titles = [];
+    card.titleRules = [];
+    cards.push(card);
   }
 
   const ordered: RankedCard[] = [];
@@ -69,20 +73,19 @@ export function evaluateYear(state: ScoringState, rb: Rulebook, year: number, ct
   return { year, rulebook: rb, roll: onRoll, cards: ordered, byUnit, kpis, modelOwners };
 }
 
-function compareCards(list: ListSpec) {
-  return (a: Scorecard, b: Scorecard): number => {
-    if (a.totalH !== b.totalH) return b.totalH - a.totalH;
-    for (const c of list.tieBreak) {
-      const x = a.criteria.find((k) => k.id === c)?.pointsH ?? 0;
-      const y = b.criteria.find((k) => k.id === c)?.pointsH ?? 0;
-      if (x !== y) return y - x;
-    }
-    return compareIds(a.unitId, b.unitId);
-  };
+/** Rank order (RULEBOOK.md §4): total, then the list's tie-break criteria, then unit id by code point. */
+function sortForRanking(list: ListSpec, cards: RankedCard[]): RankedCard[] {
+  const keyed = cards.map((c) => ({ c, keys: list.tieBreak.map((id) => c.criteria.find((k) => k.id === id)?.pointsH ?? 0) }));
+  keyed.sort((a, b) => {
+    if (a.c.totalH !== b.c.totalH) return b.c.totalH - a.c.totalH;
+    for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return b.keys[i]! - a.keys[i]!;
+    return compareIds(a.c.unitId, b.c.unitId);
+  });
+  return keyed.map((k) => k.c);
 }
 
 function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[]): RankedCard[] {
-  const ranked = cards.filter((c) => c.complete).sort(compareCards(list));
+  const ranked = sortForRanking(list, cards.filter((c) => c.complete));
   const order = `total descending, then ${list.tieBreak.join(', then ')} descending, then unit id ascending`;
   ranked.forEach((c, i) => {
     c.rank = i + 1;
@@ -99,12 +102,14 @@ function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[
     const minH = Math.round(t.danVanKheo.minTotal * 100);
     const eligible = ranked.filter((c) => c.totalH >= minH && (!t.danVanKheo.requireNoVeto || c.vetoes.length === 0));
     const awarded = eligible.slice(0, cap);
+    const isAwarded = new Set(awarded);
+    const eligibleIndex = new Map(eligible.map((c, i) => [c, i]));
     for (const c of ranked) {
-      if (awarded.includes(c)) {
+      if (isAwarded.has(c)) {
         c.titles.push('dan_van_kheo');
         c.titleRules.push(
           `dan_van_kheo "${t.danVanKheo.label}": complete, no veto, total ${fmtH(c.totalH)} ≥ ${t.danVanKheo.minTotal}; ` +
-            `${eligible.indexOf(c) + 1}th eligible in rank order, within the cap floor(${t.danVanKheo.capPercentOfRoll} × ${n} / 100) = ${cap}`,
+            `${eligibleIndex.get(c)! + 1}th eligible in rank order, within the cap floor(${t.danVanKheo.capPercentOfRoll} × ${n} / 100) = ${cap}`,
         );
       } else {
         const why =
@@ -112,7 +117,7 @@ function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[
             ? `total ${fmtH(c.totalH)} below ${t.danVanKheo.minTotal}`
             : t.danVanKheo.requireNoVeto && c.vetoes.length > 0
               ? `veto: ${c.vetoes.map((v) => v.id).join(', ')}`
-              : `eligible, but ${eligible.indexOf(c) + 1}th in rank order, beyond the cap of ${cap}`;
+              : `eligible, but ${eligibleIndex.get(c)! + 1}th in rank order, beyond the cap of ${cap}`;
         c.titleRules.push(`no dan_van_kheo: ${why}`);
       }
     }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { REDACT } from '@dvk/service-kit';
 import { openSqliteEventStore, type SqliteEventStore } from '@dvk/event-store-sqlite';
 import { ScoringProjection, catchUp, readModelQueries, rebuild, rulebooksInForce, type ReadModelQueries } from '@dvk/projections';
 import type { RulebookSet } from '@dvk/scoring';
@@ -20,7 +21,8 @@ export function dbPath(o: GlobalOptions): string {
 
 /** One logger for the process, JSON lines on stderr (stdout is for results). */
 export function makeLogger(o: GlobalOptions, defaultLevel = 'warn'): Logger {
-  return pino({ level: o.logLevel ?? process.env.DVK_LOG_LEVEL ?? defaultLevel, base: { app: 'dvk' } }, pino.destination(2));
+  // The same redaction as every service: no token or authorization header reaches a log line.
+  return pino({ level: o.logLevel ?? process.env.DVK_LOG_LEVEL ?? defaultLevel, base: { app: 'dvk' }, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination(2));
 }
 
 export interface App {

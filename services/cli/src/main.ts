@@ -13,6 +13,8 @@ import { registerSheet } from './commands/sheet.js';
 import { registerDocument } from './commands/document.js';
 import { registerExport } from './commands/export.js';
 import { registerSources } from './sources.js';
+import { registerAdmin } from './commands/admin.js';
+import { registerBackup } from './commands/backup.js';
 
 /** The `dvk` command: run as `pnpm dvk …` from the repository root, or as the `dvk` bin. */
 export function buildProgram(): Command {
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerRulebook(program);
   registerRankings(program);
+  registerAdmin(program);
+  registerBackup(program);
   return program;
 }
 

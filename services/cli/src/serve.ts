@@ -40,6 +40,7 @@ export async function serve(app: App, log: Logger, o: { port?: number; host?: st
     log,
     csp: DASHBOARD_CSP,
     bodyLimit: ingestConfig.maxBodyBytes,
+    requestTimeoutMs: ingestConfig.requestTimeoutMs,
     rateLimitPerMinute: cfg.rateLimitPerMinute || undefined,
   });
   const exports = exportsRoute({

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SourceRegistry, checkScope, readModelUnitLookup, type Authorizer, type Scope } from '@dvk/ingestion';
 import { openApp, type App, type GlobalOptions } from './app.js';
+import { ADMIN_TOKEN_OPTION, adminTokenOf, requireAdmin } from './commands/admin.js';
 
 /** The authoriser of `dvk import --as-source`: the same scope checks as HTTP and Kafka ingest. */
 export function authorizerForSource(app: App, name: string): Authorizer {
@@ -26,9 +27,11 @@ export function registerSources(program: Command): void {
     .option('--types <types>', 'comma-separated event types (default: all)')
     .option('--replace', 'issue a new token for an existing source (the old one stops working)')
     .option('--json', 'print the source and token as JSON')
-    .action((name: string, o: { units?: string; descendants?: boolean; kinds?: string; types?: string; replace?: boolean; json?: boolean }, c: Command) => {
+    .option(...ADMIN_TOKEN_OPTION)
+    .action((name: string, o: { units?: string; descendants?: boolean; kinds?: string; types?: string; replace?: boolean; json?: boolean; adminToken?: string }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
       try {
+        const admin = requireAdmin(app, adminTokenOf(o), 'dvk sources add');
         const scope = {
           units: o.units ? list(o.units) : '*',
           descendants: Boolean(o.descendants),
@@ -36,6 +39,7 @@ export function registerSources(program: Command): void {
           types: o.types ? list(o.types) : '*',
         } as Scope;
         const token = new SourceRegistry(app.store.db).add(name, scope, { replace: o.replace });
+        admin.done({ source: name, scope, replace: Boolean(o.replace) });
         if (o.json) process.stdout.write(JSON.stringify({ name, scope, token }) + '\n');
         else process.stdout.write(`Đã đăng ký nguồn "${name}".\nToken (chỉ hiển thị một lần, hãy lưu lại):\n${token}\n`);
       } finally {
@@ -67,13 +71,18 @@ export function registerSources(program: Command): void {
     .command('revoke')
     .description('Revoke a source: its token stops working at once')
     .argument('<name>')
-    .action((name: string, _o: unknown, c: Command) => {
+    .option(...ADMIN_TOKEN_OPTION)
+    .action((name: string, o: { adminToken?: string }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
       try {
+        const admin = requireAdmin(app, adminTokenOf(o), 'dvk sources revoke');
         if (!new SourceRegistry(app.store.db).revoke(name)) {
           process.stderr.write(`Không có nguồn đang hoạt động tên "${name}".\n`);
           process.exitCode = 1;
-        } else process.stdout.write(`Đã thu hồi nguồn "${name}".\n`);
+        } else {
+          admin.done({ source: name });
+          process.stdout.write(`Đã thu hồi nguồn "${name}".\n`);
+        }
       } finally {
         void app.close();
       }

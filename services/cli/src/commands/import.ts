@@ -21,7 +21,7 @@ export async function importFile(app: App, file: string, o: ImportFileOptions = 
   const bar = new Progress(o.quiet ? false : undefined, `Nhập ${basename(file)}`, 'byte');
   bar.start(size);
   app.projection.load();
-  const every = o.projectEvery ?? 100_000;
+  const every = o.projectEvery ?? 500_000;
   let sinceProjection = 0;
   let lastAppended = 0;
   const r = await importStream(app.store, createReadStream(file, { highWaterMark: 1 << 20 }), {

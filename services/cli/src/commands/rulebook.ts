@@ -5,6 +5,7 @@ import { installRulebook, rebuild, replayState, rulebookHistory } from '@dvk/pro
 import { buildContext, evaluateYear, loadRulebook, type RankedCard, type Rulebook, type ScoringState } from '@dvk/scoring';
 import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
 import { Progress, TIER_LABEL, TITLE_LABEL } from '../ui.js';
+import { ADMIN_TOKEN_OPTION, adminTokenOf, requireAdmin } from './admin.js';
 
 /** Loads a rulebook file, or throws with every problem named. */
 export function rulebookFromFile(path: string): Rulebook {
@@ -117,11 +118,14 @@ export function registerRulebook(program: Command): void {
   rb.command('use')
     .description('Put a rulebook in force from its appliesFromYear (admin); the read model is rebuilt under the new set')
     .argument('<file>')
-    .action(async (file: string, _o: unknown, c: Command) => {
+    .option(...ADMIN_TOKEN_OPTION)
+    .action(async (file: string, o: { adminToken?: string }, c: Command) => {
       const r = rulebookFromFile(file);
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
       try {
+        const admin = requireAdmin(app, adminTokenOf(o), 'dvk rulebook use');
         const set = installRulebook(app.store.db, r);
+        admin.done({ rulebook: r.ref.id, version: r.ref.version, hash: r.ref.hash, appliesFromYear: r.file.appliesFromYear });
         process.stdout.write(`Đã áp dụng ${r.ref.id} v${r.ref.version} từ năm ${r.file.appliesFromYear} (${r.ref.hash}).\nBộ tiêu chí đang áp dụng: ${set.rulebooks.map((x) => `${x.ref.id} v${x.ref.version} từ ${x.file.appliesFromYear}`).join('; ')}\n`);
         const fresh = openApp(c.optsWithGlobals<GlobalOptions>());
         try {
@@ -151,9 +155,11 @@ export function registerRulebook(program: Command): void {
   program
     .command('rebuild')
     .description('Rebuild the whole read model from the log, from zero, in one transaction (admin)')
-    .action(async (_o: unknown, c: Command) => {
+    .option(...ADMIN_TOKEN_OPTION)
+    .action(async (o: { adminToken?: string }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
       try {
+        const admin = requireAdmin(app, adminTokenOf(o), 'dvk rebuild');
         const bar = new Progress(undefined, 'Dựng lại kết quả', 'sự kiện');
         const head = await app.store.head();
         if (E.isLeft(head)) throw new Error(head.left.message);
@@ -161,6 +167,7 @@ export function registerRulebook(program: Command): void {
         const r = await rebuild(app.store, app.projection, { onProgress: (p) => bar.update(p.position) });
         bar.stop();
         if (E.isLeft(r)) throw new Error(r.left.message);
+        admin.done({ position: r.right.position });
         process.stdout.write(`Đã dựng lại kết quả từ ${r.right.position} sự kiện: ${r.right.years.length} năm, ${r.right.units} đơn vị, ${(r.right.durationMs / 1000).toFixed(1)} s ghi.\n`);
       } finally {
         await app.close();

@@ -1,0 +1,125 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { JobResult } from './jobs.js';
+
+/**
+ * `pnpm bench`: generates a deterministic history with the sample generator at a chosen scale and
+ * measures, in one run and side by side, dvk against the simplest code doing the same job:
+ *   import      vs raw-insert   (batched inserts of the raw lines, no unique index)
+ *   replay      vs raw-replay   (sequential read + JSON.parse + a trivial per-stream fold)
+ *   scoring-alone               (the pure core on already-parsed events)
+ *   latency                     (POST one event → changed figure readable from the API)
+ *   memory                      (peak RSS of a replay at 1× and 10× the history)
+ * Every job runs in a fresh process; the table and bench-results/bench.json give ratios.
+ *
+ *   pnpm bench [--units N] [--years Y] [--memory-units N] [--latency-samples N] [--repeat R] [--seed S]
+ */
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const UNITS_PER_DISTRICT = 825;
+const units = Number(args.get('units') ?? 4125);
+const years = Number(args.get('years') ?? 5);
+const memoryUnits = Number(args.get('memory-units') ?? UNITS_PER_DISTRICT);
+const latencySamples = Number(args.get('latency-samples') ?? 200);
+const repeat = Number(args.get('repeat') ?? 3);
+const seed = Number(args.get('seed') ?? 2016);
+const districts = (u: number) => Math.max(1, Math.round(u / UNITS_PER_DISTRICT));
+
+const here = new URL('.', import.meta.url).pathname;
+const work = join(here, '.work');
+const out = join(here, '..', 'bench-results');
+mkdirSync(work, { recursive: true });
+mkdirSync(out, { recursive: true });
+
+function job(name: string, ...a: string[]): JobResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'job.ts'), name, ...a], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: here });
+  if (r.status !== 0) throw new Error(`job ${name} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as JobResult;
+}
+function generate(file: string, d: number): number {
+  if (!existsSync(file)) execFileSync(process.execPath, ['--import', 'tsx', join(here, '..', 'services/cli/src/main.ts'), 'generate', '--seed', String(seed), '--years', String(years), '--districts', String(d), '--out', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return statSync(file).size;
+}
+const fresh = (p: string) => ['', '-wal', '-shm'].forEach((s) => rmSync(p + s, { force: true }));
+/** Best of R runs (the least disturbed by a shared machine), pairs interleaved. */
+function best(runs: JobResult[]): JobResult {
+  return runs.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
+}
+
+const file = join(work, `history-${districts(units)}d-${years}y-s${seed}.ndjson`);
+process.stderr.write(`generating ${districts(units)} district(s) × ${years} years → ${file}\n`);
+generate(file, districts(units));
+const db = join(work, 'dvk.sqlite');
+const raw = join(work, 'raw.sqlite');
+
+const imports: JobResult[] = [];
+const rawInserts: JobResult[] = [];
+for (let i = 0; i < repeat; i++) {
+  fresh(raw);
+  rawInserts.push(job('raw-insert', file, raw));
+  fresh(db);
+  imports.push(job('import', file, db));
+  process.stderr.write(`  import ${imports.at(-1)!.eventsPerSecond.toFixed(0)}/s vs raw ${rawInserts.at(-1)!.eventsPerSecond.toFixed(0)}/s\n`);
+}
+const replays: JobResult[] = [];
+const rawReplays: JobResult[] = [];
+for (let i = 0; i < repeat; i++) {
+  rawReplays.push(job('raw-replay', db));
+  replays.push(job('replay', db));
+  process.stderr.write(`  replay ${replays.at(-1)!.eventsPerSecond.toFixed(0)}/s vs raw ${rawReplays.at(-1)!.eventsPerSecond.toFixed(0)}/s\n`);
+}
+const scoring = best(Array.from({ length: repeat }, () => job('scoring-alone', file)));
+const latencyDb = join(work, 'latency.sqlite');
+fresh(latencyDb);
+copyFileSync(db, latencyDb);
+const lat = job('latency', latencyDb, String(latencySamples));
+
+// Memory: replays of 1× and 10× the history (in units), each in its own process.
+const mem1File = join(work, `history-${districts(memoryUnits)}d-${years}y-s${seed}.ndjson`);
+const mem10File = join(work, `history-${districts(memoryUnits) * 10}d-${years}y-s${seed}.ndjson`);
+generate(mem1File, districts(memoryUnits));
+generate(mem10File, districts(memoryUnits) * 10);
+const mem1Db = join(work, 'mem1.sqlite');
+const mem10Db = join(work, 'mem10.sqlite');
+fresh(mem1Db);
+fresh(mem10Db);
+job('import', mem1File, mem1Db);
+job('import', mem10File, mem10Db);
+const mem1 = job('replay', mem1Db);
+const mem10 = job('replay', mem10Db);
+
+const imp = best(imports), rawIns = best(rawInserts), rep = best(replays), rawRep = best(rawReplays);
+const rows: [string, string, string, string][] = [
+  ['figure', 'value', 'ratio to the limit', 'target'],
+  ['raw insert (limit)', `${fmt(rawIns.eventsPerSecond)} ev/s`, '1', ''],
+  ['dvk import (idempotent, hash-chained, projections up to date)', `${fmt(imp.eventsPerSecond)} ev/s`, ratio(imp, rawIns), '≥ 0.4'],
+  ['raw read + parse + fold (limit)', `${fmt(rawRep.eventsPerSecond)} ev/s`, '1', ''],
+  ['dvk replay (rebuild + every year\'s reports)', `${fmt(rep.eventsPerSecond)} ev/s`, ratio(rep, rawRep), '≥ 0.6'],
+  ['scoring alone (pure core, parsed events)', `${fmt(scoring.eventsPerSecond)} ev/s`, ratio(scoring, rawRep), ''],
+  ['latency POST → figure in API, p50', `${lat.extra!.p50Ms!.toString().slice(0, 6)} ms`, '', ''],
+  ['latency POST → figure in API, p99', `${String(lat.extra!.p99Ms).slice(0, 6)} ms`, '', '≤ 1000 ms'],
+  [`replay peak RSS at 1× (${mem1.events} events)`, `${mem1.maxRssMb.toFixed(0)} MB`, '', ''],
+  [`replay peak RSS at 10× (${mem10.events} events)`, `${mem10.maxRssMb.toFixed(0)} MB`, (mem10.maxRssMb / mem1.maxRssMb).toFixed(2) + ' × 1×', '≤ 1.5'],
+];
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+function ratio(a: JobResult, b: JobResult): string {
+  return (a.eventsPerSecond / b.eventsPerSecond).toFixed(2);
+}
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+process.stdout.write(`\n${table}\n`);
+const result = {
+  when: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  scale: { units, districts: districts(units), years, events: imp.events, memoryUnits },
+  runs: { imports, rawInserts, replays, rawReplays },
+  best: { import: imp, rawInsert: rawIns, replay: rep, rawReplay: rawRep, scoringAlone: scoring, latency: lat, memory1x: mem1, memory10x: mem10 },
+  ratios: { import: imp.eventsPerSecond / rawIns.eventsPerSecond, replay: rep.eventsPerSecond / rawRep.eventsPerSecond, memory10x: mem10.maxRssMb / mem1.maxRssMb },
+  table: rows,
+};
+writeFileSync(join(out, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
+process.stderr.write(`\nwritten to ${join(out, 'bench.json')}\n`);
