@@ -51,6 +51,8 @@ export const IngestConfig = z
     maxLineBytes: envInt(1 << 20, 256, 16 << 20),
     /** Requests per minute per client address (0: no limit). */
     rateLimitPerMinute: envInt(0, 0, 1_000_000),
+    /** How long a request may take to arrive (headers and body); a slower client gets 408 and is disconnected. */
+    requestTimeoutMs: envInt(120_000, 100, 3_600_000),
     /** Keep the read model (and so the unit index the scope checks use) up to date after batches. */
     projection: z.enum(['follow', 'off'], { error: 'must be follow or off' }).default('follow'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
@@ -88,6 +90,7 @@ export const INGEST_ENV = {
   maxBodyBytes: 'DVK_MAX_BODY_BYTES',
   maxLineBytes: 'DVK_MAX_LINE_BYTES',
   rateLimitPerMinute: 'DVK_RATE_LIMIT_PER_MINUTE',
+  requestTimeoutMs: 'DVK_REQUEST_TIMEOUT_MS',
   projection: 'DVK_INGEST_PROJECTION',
   logLevel: 'DVK_LOG_LEVEL',
   kafkaBrokers: 'DVK_KAFKA_BROKERS',

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
-import { frameBuffer, type Frame, type SourceRecord } from '@dvk/ingestion';
+import { crashPoint } from '@dvk/event-store';
+import { KEPT_BYTES, frameBuffer, type Frame, type SourceRecord } from '@dvk/ingestion';
 import type { Candidate, Ingestor, ItemResult } from './ingestor.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -55,6 +56,21 @@ interface ErrorBody {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** No envelope is nested deeper than 3 levels; an element deeper than this is refused unread. */
+const MAX_ELEMENT_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` (iteratively: any depth is safe to ask about). */
+function nestedDeeper(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d >= max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === 'object' && x !== null) stack.push([x, d + 1]);
+  }
+  return false;
+}
+
 function mediaType(header: string | undefined): { type: string; charset: string | null } | null {
   if (!header) return null;
   const [type, ...params] = header.split(';');
@@ -80,9 +96,12 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      o.metrics.requestsRefused.inc({ code: 'payload_too_large' });
+      req.log.info({ source: sourceOf.get(req)?.name ?? null, status: 413 }, 'ingest request refused: body too large');
       return reply.code(413).send({ error: 'payload_too_large', message: `the body is larger than ${o.maxBodyBytes} bytes: split the batch` } satisfies ErrorBody);
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      o.metrics.requestsRefused.inc({ code: err.code ?? 'bad_request' });
       return reply.code(err.statusCode).send({ error: err.code ?? 'bad_request', message: err.message } satisfies ErrorBody);
     }
     req.log.error({ err }, 'ingest request failed');
@@ -107,7 +126,25 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     sourceOf.set(req, src);
   };
 
-  const fail = (reply: FastifyReply, code: number, error: string, message: string) => reply.code(code).send({ error, message } satisfies ErrorBody);
+  const fail = (reply: FastifyReply, code: number, error: string, message: string) => {
+    o.metrics.requestsRefused.inc({ code: error });
+    reply.request.log.info({ source: sourceOf.get(reply.request)?.name ?? null, status: code, error, reason: message.slice(0, 300) }, 'ingest request refused');
+    return reply.code(code).send({ error, message } satisfies ErrorBody);
+  };
+  /** A body refused whole is also a dead letter (its first bytes, the reason), like any bad line. */
+  const refuseBody = async (reply: FastifyReply, src: SourceRecord, body: Buffer, error: string, message: string) => {
+    const r = await o.ingestor.recordRefused({
+      channel: 'http',
+      source: src.name,
+      ref: `POST ${EVENTS_ROUTE}`,
+      eventId: null,
+      reason: message,
+      issues: [{ path: '', message }],
+      raw: body.subarray(0, KEPT_BYTES),
+    });
+    if (E.isLeft(r)) reply.request.log.error({ err: r.left.message }, 'could not record a refused body as a dead letter');
+    return fail(reply, 400, error, message);
+  };
 
   app.post(EVENTS_ROUTE, { bodyLimit: o.maxBodyBytes, onRequest: authenticate }, async (req, reply) => {
     const src = sourceOf.get(req);
@@ -116,9 +153,9 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     const isNdjson = mt !== null && NDJSON_TYPES.includes(mt.type);
     const isJson = mt !== null && JSON_TYPES.includes(mt.type);
     if (!isNdjson && !isJson)
-      return fail(reply, 415, 'unsupported_media_type', `Content-Type must be application/x-ndjson (or application/jsonl) or application/json, not ${mt?.type || 'missing'}`);
+      return fail(reply, 415, 'unsupported_media_type', `Content-Type must be application/x-ndjson (or application/jsonl) or application/json, not ${mt?.type.slice(0, 100) || 'missing'}`);
     if (mt.charset !== null && mt.charset !== 'utf-8' && mt.charset !== 'utf8')
-      return fail(reply, 415, 'unsupported_media_type', `the body must be UTF-8, not ${mt.charset}`);
+      return fail(reply, 415, 'unsupported_media_type', `the body must be UTF-8, not ${mt.charset.slice(0, 40)}`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 
     const frames: Frame[] = [];
@@ -132,19 +169,25 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
       try {
         text = decoder.decode(body);
       } catch {
-        return fail(reply, 400, 'malformed_json', 'the body is not valid UTF-8');
+        return refuseBody(reply, src, body, 'malformed_json', 'the body is not valid UTF-8; nothing was appended');
       }
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch (err) {
-        return fail(reply, 400, 'malformed_json', `the body is not valid JSON (${(err as Error).message}); nothing was appended`);
+        return refuseBody(reply, src, body, 'malformed_json', `the body is not valid JSON (${(err as Error).message.slice(0, 200)}); nothing was appended`);
       }
       const items = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? [value] : null;
-      if (items === null) return fail(reply, 400, 'bad_request', 'the body must be an event envelope or an array of envelopes');
+      if (items === null) return refuseBody(reply, src, body, 'bad_request', 'the body must be an event envelope or an array of envelopes; nothing was appended');
       if (items.length > o.maxBatchEvents) return tooMany(reply, `${items.length}`);
       items.forEach((item, i) => {
+        // Re-serialising a value nested thousands deep would overflow the stack: refuse it unread.
+        if (nestedDeeper(item, MAX_ELEMENT_DEPTH)) {
+          const reason = `element ${i + 1} is nested more than ${MAX_ELEMENT_DEPTH} levels deep: not an event envelope`;
+          frames.push({ kind: 'error', line: i + 1, reason, raw: new TextEncoder().encode(`(element ${i + 1} of a JSON array body: nested too deeply to keep)`), bytes: 0 });
+          return;
+        }
         const t = JSON.stringify(item) ?? 'null';
         frames.push({ kind: 'line', line: i + 1, text: t, bytes: Buffer.byteLength(t) });
       });
@@ -154,6 +197,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
 
     const candidates: Candidate[] = frames.map((f) => ({ frame: f, ref: `POST ${EVENTS_ROUTE}#${f.line}`, source: src }));
     const r = await o.ingestor.ingest('http', candidates);
+    crashPoint('ingest.http.appended');
     if (E.isLeft(r)) {
       reply.header('retry-after', '1');
       return fail(reply, 503, 'store_unavailable', 'the store could not append the batch; nothing was written, retry the same batch');

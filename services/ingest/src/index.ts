@@ -3,4 +3,5 @@ export { startIngest, type IngestService, type StartIngestOptions } from './serv
 export { ingestRoutes, EVENTS_ROUTE, JSON_TYPES, NDJSON_TYPES, type BatchAnswer, type IngestRoutesOptions, type ResultLine } from './http.js';
 export { Ingestor, type Candidate, type IngestorOptions, type ItemResult, type RejectCode } from './ingestor.js';
 export { ingestMetrics, type IngestMetrics } from './metrics.js';
-export { CODE_HEADER, SOURCE_HEADER, kafkaCandidates, partitionKeyOf, startKafkaIngest, type KafkaIngest } from './kafka.js';
+export { adminRoutes, ADMIN_PREFIX, type AdminRoutesOptions } from './admin-routes.js';
+export { CODE_HEADER, SOURCE_HEADER, kafkaCandidates, partitionKeyOf, startKafkaIngest, type KafkaIngest, type KafkaIngestState } from './kafka.js';

@@ -278,6 +278,14 @@ export class Ingestor {
     return true;
   }
 
+  /**
+   * Records input refused before it could be split into events (an HTTP body that is not JSON or
+   * not UTF-8): one dead letter, so that what was refused is on record like any bad event.
+   */
+  recordRefused(letter: DeadLetter): Promise<E.Either<StoreError, number>> {
+    return this.enqueue(() => this.store.recordDeadLetters([letter]));
+  }
+
   /** Brings the read model up to the end of the log (queued after the batches in flight). */
   syncReadModel(): Promise<boolean> {
     return this.enqueue(() => this.syncNow());

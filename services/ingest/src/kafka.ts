@@ -1,10 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Logger } from 'pino';
 import { DISTRICT_STREAM, type Envelope } from '@dvk/contracts';
+import { crashPoint } from '@dvk/event-store';
 import { KEPT_BYTES, type Frame, type SourceRecord } from '@dvk/ingestion';
 import {
   dlqTopicOf,
-  errorMessage,
   makeKafka,
   startBatchConsumer,
   type BatchConsumer,
@@ -37,8 +37,10 @@ export function partitionKeyOf(e: Envelope): string {
   return e.type === 'YearClosed' ? DISTRICT_STREAM : e.data.unitId;
 }
 
+export type KafkaIngestState = ConsumerState | 'connecting' | 'restarting';
+
 export interface KafkaIngest {
-  state(): ConsumerState | 'connecting';
+  state(): KafkaIngestState;
   /**
    * For `/readyz`: null once the consumer has joined its group (a later rebalance or restart does
    * not make ingest unready, HTTP goes on), else why not.
@@ -74,8 +76,9 @@ export function kafkaCandidates(
   return messages.map((m): Candidate => {
     const frame = frameOf(m, o.maxBytes);
     const ref = `${m.topic}/${m.partition}/${m.offset}`;
-    const mapped = o.sourceMap[m.topic];
-    const header = m.headers[SOURCE_HEADER];
+    // own properties only: a topic or header named like an Object.prototype member maps to nothing
+    const mapped = Object.hasOwn(o.sourceMap, m.topic) ? o.sourceMap[m.topic] : undefined;
+    const header = Object.hasOwn(m.headers, SOURCE_HEADER) ? m.headers[SOURCE_HEADER] : undefined;
     const refuse = (reason: string, name: string | null): Candidate => ({ frame, ref, source: { refused: { code: 'unknown_source', reason }, name } });
     if (mapped !== undefined && header !== undefined && header !== mapped)
       return refuse(`the ${SOURCE_HEADER} header names "${header}", but topic ${m.topic} is mapped to source "${mapped}"`, mapped);
@@ -100,8 +103,10 @@ export interface KafkaIngestOptions {
 }
 
 /**
- * Starts the consumer in the background (retrying while the brokers are unreachable); returns at
- * once. `stop()` lets the chunk in progress finish and commit, then leaves the group.
+ * Starts the consumer in the background and returns at once. A supervisor keeps it running:
+ * it retries (with backoff) while the brokers are unreachable, and starts a new consumer when
+ * one crashes for a Kafka reason; only a fatal handler failure (the store is corrupt) stops it
+ * for good. `stop()` lets the chunk in progress finish and commit, then leaves the group.
  */
 export function startKafkaIngest(o: KafkaIngestOptions): KafkaIngest {
   const c = o.config;
@@ -109,83 +114,115 @@ export function startKafkaIngest(o: KafkaIngestOptions): KafkaIngest {
   const kafka = makeKafka({ brokers: c.kafkaBrokers, clientId: c.kafkaClientId }, o.log);
   const abort = new AbortController();
   let consumer: BatchConsumer | null = null;
+  let phase: 'connecting' | 'running' | 'restarting' | 'failed' | 'stopped' = 'connecting';
+  let everJoined = false;
+  const joinWaiters = new Set<() => void>();
   const pause = c.testPauseBeforeCommitMs;
   if (pause > 0) log.warn({ ms: pause }, 'test hook on: pausing between each append and its offset commit');
 
-  const starting = withBackoff(
-    'starting the Kafka consumer',
-    log,
-    async () => {
-      if (abort.signal.aborted) return null;
-      const r = await startBatchConsumer({
-        kafka,
-        log: o.log,
-        groupId: c.kafkaGroup,
-        topics: c.kafkaTopics,
-        dlqTopic: (t) => c.kafkaDlqTopic ?? dlqTopicOf(t),
-        maxChunk: c.kafkaMaxBatch,
-        sessionTimeoutMs: c.kafkaSessionTimeoutMs,
-        maxWaitTimeMs: c.kafkaMaxWaitMs,
-        handle: async (messages) => {
-          const r = await o.ingestor.ingest('kafka', kafkaCandidates(messages, { ingestor: o.ingestor, sourceMap: c.kafkaSourceMap, maxBytes: c.maxLineBytes }));
-          if (E.isLeft(r)) return E.left({ retriable: r.left.retriable, message: r.left.message });
-          const rejected: Rejection[] = [];
-          r.right.forEach((x, i) => {
-            if (x.status !== 'rejected') return;
-            const m = messages[i]!;
-            const src = m.headers[SOURCE_HEADER] ?? c.kafkaSourceMap[m.topic];
-            rejected.push({ message: m, reason: x.reason, headers: { [CODE_HEADER]: x.code, ...(src ? { [SOURCE_HEADER]: src } : {}) } });
-          });
-          return E.right({ rejected });
-        },
-        beforeCommit:
-          pause > 0
-            ? async (info) => {
-                log.warn({ ...info, ms: pause }, 'test hook: appended, pausing before the offset commit');
-                await new Promise((r) => setTimeout(r, pause));
-              }
-            : undefined,
-      });
-      if (E.isLeft(r)) throw new Error(r.left.message);
-      return r.right;
-    },
-    { signal: abort.signal, maxMs: 30_000 },
-  ).then(
-    (cons) => {
-      if (cons && abort.signal.aborted) {
-        void cons.stop(); // stopped while it was starting
-        return null;
+  const handle = async (messages: readonly InboundMessage[]) => {
+    const r = await o.ingestor.ingest('kafka', kafkaCandidates(messages, { ingestor: o.ingestor, sourceMap: c.kafkaSourceMap, maxBytes: c.maxLineBytes }));
+    crashPoint('ingest.kafka.appended');
+    if (E.isLeft(r)) return E.left({ retriable: r.left.retriable, message: r.left.message });
+    const rejected: Rejection[] = [];
+    r.right.forEach((x, i) => {
+      if (x.status !== 'rejected') return;
+      const m = messages[i]!;
+      const src = (Object.hasOwn(m.headers, SOURCE_HEADER) ? m.headers[SOURCE_HEADER] : undefined) ?? (Object.hasOwn(c.kafkaSourceMap, m.topic) ? c.kafkaSourceMap[m.topic] : undefined);
+      rejected.push({ message: m, reason: x.reason, headers: { [CODE_HEADER]: x.code, ...(src ? { [SOURCE_HEADER]: src } : {}) } });
+    });
+    return E.right({ rejected });
+  };
+
+  const start = () =>
+    withBackoff(
+      'starting the Kafka consumer',
+      log,
+      async () => {
+        if (abort.signal.aborted) return null;
+        const r = await startBatchConsumer({
+          kafka,
+          log: o.log,
+          groupId: c.kafkaGroup,
+          topics: c.kafkaTopics,
+          dlqTopic: (t) => c.kafkaDlqTopic ?? dlqTopicOf(t),
+          maxChunk: c.kafkaMaxBatch,
+          sessionTimeoutMs: c.kafkaSessionTimeoutMs,
+          maxWaitTimeMs: c.kafkaMaxWaitMs,
+          handle,
+          onState: (s) => {
+            if (s !== 'joined') return;
+            everJoined = true;
+            for (const w of joinWaiters) w();
+            joinWaiters.clear();
+          },
+          beforeCommit:
+            pause > 0
+              ? async (info) => {
+                  log.warn({ ...info, ms: pause }, 'test hook: appended, pausing before the offset commit');
+                  await new Promise((r) => setTimeout(r, pause));
+                }
+              : undefined,
+        });
+        if (E.isLeft(r)) throw new Error(r.left.message);
+        return r.right;
+      },
+      { signal: abort.signal, maxMs: 30_000 },
+    ).catch(() => null); // only when stopped while retrying
+
+  void (async () => {
+    let delay = 1000;
+    while (!abort.signal.aborted) {
+      const cons = await start();
+      if (!cons) break;
+      if (abort.signal.aborted) {
+        await cons.stop(); // stopped while it was starting
+        break;
       }
       consumer = cons;
-      if (cons) {
-        log.info({ brokers: c.kafkaBrokers, topics: c.kafkaTopics, group: c.kafkaGroup }, 'Kafka consumer started');
-        void cons.done.then((d) => {
-          if (E.isLeft(d)) log.error({ err: d.left.message }, 'the Kafka consumer stopped for good; HTTP ingest goes on');
-        });
+      phase = 'running';
+      log.info({ brokers: c.kafkaBrokers, topics: c.kafkaTopics, group: c.kafkaGroup }, 'Kafka consumer started');
+      const done = await cons.done;
+      if (abort.signal.aborted || E.isRight(done)) break;
+      if (!done.left.retriable) {
+        phase = 'failed';
+        log.error({ err: done.left.message }, 'the Kafka consumer stopped for good; HTTP ingest goes on');
+        return;
       }
-      return cons;
-    },
-    (err: unknown) => {
-      log.info({ err: errorMessage(err) }, 'Kafka consumer not started');
-      return null;
-    },
-  );
+      phase = 'restarting';
+      log.warn({ err: done.left.message, retryInMs: delay }, 'the Kafka consumer crashed; starting a new one');
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        abort.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
+      delay = Math.min(delay * 2, 30_000);
+    }
+    phase = 'stopped';
+  })();
 
-  let everJoined = false;
-  const state = () => (consumer ? consumer.state() : abort.signal.aborted ? 'stopped' : 'connecting');
+  const state = (): KafkaIngestState => {
+    if (phase === 'running') return consumer ? consumer.state() : 'connecting';
+    return phase;
+  };
   return {
     state,
     problem() {
       const s = state();
-      if (s === 'joined') everJoined = true;
       if (s === 'failed') return 'the Kafka consumer stopped for good (see the log)';
       if (s === 'stopping' || s === 'stopped') return 'the Kafka consumer is stopping';
       return everJoined ? null : `the Kafka consumer is ${s === 'connecting' ? 'connecting to the brokers' : 'joining its group'}`;
     },
-    async whenJoined(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      const cons = await Promise.race([starting, new Promise<null>((r) => setTimeout(() => r(null), timeoutMs))]);
-      return cons ? cons.whenJoined(Math.max(0, deadline - Date.now())) : false;
+    whenJoined(timeoutMs) {
+      if (state() === 'joined') return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const settle = () => {
+          clearTimeout(timer);
+          joinWaiters.delete(settle);
+          resolve(state() === 'joined');
+        };
+        const timer = setTimeout(settle, timeoutMs);
+        joinWaiters.add(settle);
+      });
     },
     async stop() {
       abort.abort();

@@ -11,6 +11,8 @@ export interface IngestMetrics {
   readonly rejected: Counter<'channel' | 'reason'>;
   readonly batchSeconds: Histogram<'channel'>;
   readonly authFailures: Counter<string>;
+  /** Requests refused whole (400, 413, 415), by code: nothing of them was appended. */
+  readonly requestsRefused: Counter<'code'>;
   readonly readModelPosition: Gauge<string>;
 }
 
@@ -42,6 +44,9 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
     ),
     authFailures: once(registry, 'dvk_ingest_auth_failures_total', () =>
       new Counter({ name: 'dvk_ingest_auth_failures_total', help: 'HTTP requests refused for a missing or invalid token', registers }),
+    ),
+    requestsRefused: once(registry, 'dvk_ingest_requests_refused_total', () =>
+      new Counter({ name: 'dvk_ingest_requests_refused_total', help: 'HTTP requests refused whole (malformed body, too large, wrong content type), by error code', labelNames: ['code'], registers }),
     ),
     readModelPosition: once(registry, 'dvk_ingest_read_model_position', () =>
       new Gauge({ name: 'dvk_ingest_read_model_position', help: 'Log position the read model (unit index) was last brought up to by ingest', registers }),

@@ -5,6 +5,8 @@ import { defaultRulebook, rulebookSet } from '@dvk/scoring';
 import { createServiceApp, type ServiceApp } from '@dvk/service-kit';
 import type { IngestConfig } from './config.js';
 import { ingestRoutes } from './http.js';
+import { adminRoutes } from './admin-routes.js';
+import { AdminRegistry } from '@dvk/ingestion';
 import { Ingestor } from './ingestor.js';
 import { startKafkaIngest, type KafkaIngest } from './kafka.js';
 import { ingestMetrics } from './metrics.js';
@@ -60,6 +62,7 @@ export async function startIngest(o: StartIngestOptions): Promise<IngestService>
       log: o.log,
       rateLimitPerMinute: c.rateLimitPerMinute || undefined,
       bodyLimit: c.maxBodyBytes,
+      requestTimeoutMs: c.requestTimeoutMs,
     }));
   const projection =
     o.projection !== undefined ? o.projection : c.projection === 'follow' ? new ScoringProjection({ db: store.db, rulebooks: rulebookSet([defaultRulebook()]), log: o.log }) : null;
@@ -67,6 +70,7 @@ export async function startIngest(o: StartIngestOptions): Promise<IngestService>
   const ingestor = new Ingestor({ store, log: o.log, metrics, projection });
 
   await svc.app.register(ingestRoutes, { ingestor, metrics, maxBatchEvents: c.maxBatchEvents, maxBodyBytes: c.maxBodyBytes, maxLineBytes: c.maxLineBytes });
+  await svc.app.register(adminRoutes, { admins: new AdminRegistry(store.db), sources: ingestor.sources });
   svc.addReadyCheck({
     name: 'store',
     check: () => {

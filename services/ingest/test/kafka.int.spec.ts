@@ -174,7 +174,7 @@ describe.concurrent('Kafka ingest (mock cluster)', () => {
     } finally {
       await svc.close();
     }
-  });
+  }, 120_000);
 
   it('loses and doubles nothing when the consumer is killed between its append and its commit, twice', async (ctx) => {
     if (!cluster) return ctx.skip();
@@ -218,7 +218,7 @@ describe.concurrent('Kafka ingest (mock cluster)', () => {
     const byOffset = new Map(dlq.map((d) => [`${d.headers[DLQ_HEADERS.sourcePartition]}/${d.headers[DLQ_HEADERS.sourceOffset]}`, text(d)]));
     expect(new Set(byOffset.values())).toEqual(invalidValues);
     expect(byOffset.size).toBe(invalid.length);
-  });
+  }, 120_000);
 
   it('on SIGTERM finishes the batch in progress, commits it, leaves the group and exits 0', async (ctx) => {
     if (!cluster) return ctx.skip();
@@ -257,7 +257,7 @@ describe.concurrent('Kafka ingest (mock cluster)', () => {
       second.kill('SIGKILL');
     }
     expect(new Set((await storeState(db)).ids)).toEqual(new Set(valid.map((e) => e.id)));
-  });
+  }, 120_000);
 
   it('scales out: two consumers in one group share the partitions; one killed mid-stream, every event is appended exactly once', async (ctx) => {
     if (!cluster) return ctx.skip();
@@ -278,6 +278,8 @@ describe.concurrent('Kafka ingest (mock cluster)', () => {
     const b = startChild(childEnv(db, topic, group), 'ingest-B');
     try {
       // Both members hold partitions.
+      const t0 = Date.now();
+      const step = (what: string) => process.env.DVK_TEST_STEPS && console.log(`[scale-out] ${what} after ${Date.now() - t0} ms`);
       await until('both consumers to hold partitions', () => {
         const holds = (c: Child) => {
           const joins = c.logs.filter((l) => l.msg === 'joined the consumer group');
@@ -286,6 +288,7 @@ describe.concurrent('Kafka ingest (mock cluster)', () => {
         };
         return holds(a) && holds(b);
       }, 60_000);
+      step('both hold partitions');
       // The rest of the stream arrives while they consume; A is killed in the middle of a batch.
       const rest = all.slice(half);
       await produce(kafka, topic, rest.slice(0, rest.length / 2), 25);
@@ -293,9 +296,11 @@ describe.concurrent('Kafka ingest (mock cluster)', () => {
       await a.waitForLog((l) => l.msg === PAUSED && a.logs.filter((x) => x.msg === PAUSED).length > pausesBefore + 2);
       a.kill('SIGKILL');
       expect(await a.exited).toBeNull();
+      step('A killed');
       await produce(kafka, topic, rest.slice(rest.length / 2), 25);
       // B takes A's partitions over (after A's session times out) and finishes the stream.
       await until('every offset committed', () => fullyCommitted(kafka, group, topic), 90_000, 250);
+      step('all committed');
       const bJoins = b.logs.filter((l) => l.msg === 'joined the consumer group');
       const lastB = bJoins[bJoins.length - 1]!;
       expect(Object.values(lastB.assignment as Record<string, number[]>).flat().sort()).toEqual([0, 1, 2, 3]);
@@ -311,5 +316,5 @@ describe.concurrent('Kafka ingest (mock cluster)', () => {
     expect(deadLetters).toHaveLength(invalid.length);
     const dlq = await readTopic(kafka, `${topic}.dlq`, { count: invalid.length });
     expect(new Set(dlq.map(text))).toEqual(invalidValues);
-  });
+  }, 120_000);
 });

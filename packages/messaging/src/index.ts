@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './kafka.js';
+export * from './producer.js';
+export * from './dlq.js';
+export * from './consumer.js';
