@@ -212,11 +212,16 @@ export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
 export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
 export type EventData<T extends EventType> = z.output<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
+/** A value quoted for an error message, cut at 64 characters: a reason never echoes a huge input. */
+function quoteShort(s: string): string {
+  return s.length > 64 ? `${JSON.stringify(s.slice(0, 64))}… (${s.length} characters)` : JSON.stringify(s);
+}
+
 /** The envelope's own fields, with `data` checked per type afterwards (clearer messages). */
 export const EnvelopeHead = z.strictObject({
   id: Uuid,
   type: str('an event type name').refine((t) => Object.hasOwn(EVENT_DATA_SCHEMAS, t), {
-    error: (iss) => `unknown event type ${JSON.stringify(iss.input)} (known: ${EVENT_TYPES.join(', ')})`,
+    error: (iss) => `unknown event type ${quoteShort(String(iss.input))} (known: ${EVENT_TYPES.join(', ')})`,
   }),
   schemaVersion: int('a whole schema version number').min(1, { error: 'must be 1 or more' }),
   source: SourceName,

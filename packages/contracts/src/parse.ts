@@ -69,10 +69,11 @@ export function unregisterUpcaster(type: EventType, fromVersion: number): void {
   upcasters.delete(`${type}@${fromVersion}`);
 }
 
-function upcast(type: EventType, version: number, data: Record<string, unknown>): E.Either<Issue, Record<string, unknown>> {
+/** Brings a payload from `version` up to `target` (the current schema version) through the registered upcasters. */
+export function upcast(type: EventType, version: number, data: Record<string, unknown>, target: number = CURRENT_SCHEMA_VERSION): E.Either<Issue, Record<string, unknown>> {
   let v = version;
   let d = data;
-  while (v < CURRENT_SCHEMA_VERSION) {
+  while (v < target) {
     const fn = upcasters.get(`${type}@${v}`);
     if (!fn) return E.left({ path: 'schemaVersion', message: `no upcaster from version ${v} of ${type}` });
     d = fn(d);

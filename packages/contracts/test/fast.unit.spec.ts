@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
-import { canonicalEnvelopeJson, canonicalJson, fastEnvelope, parseEnvelopeWithZod } from '../src/index.js';
+import { EVENT_TYPES, canonicalEnvelopeJson, canonicalJson, eventJsonSchemas, fastEnvelope, parseEnvelopeWithZod } from '../src/index.js';
 
 /**
  * The fast validator must accept exactly what the zod schemas accept, and return the same value.
@@ -81,5 +81,14 @@ describe('canonicalEnvelopeJson', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('the exported JSON Schema', () => {
+  it('is current (regenerate with `pnpm --filter @dvk/contracts export-schema`) and names every event type', () => {
+    const file = readFileSync(new URL('../schema/evaluation-event.v1.json', import.meta.url), 'utf8');
+    expect(JSON.parse(file)).toEqual(JSON.parse(JSON.stringify(eventJsonSchemas())));
+    const defs = (JSON.parse(file) as { $defs: Record<string, unknown> }).$defs;
+    expect(Object.keys(defs).sort()).toEqual([...EVENT_TYPES].sort());
   });
 });
