@@ -1,6 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { envInt, loadConfig } from '@dvk/service-kit';
+import { STORE_ENV, checkStoreConfig, storeConfigShape, toStoreConfig, type StoreConfig } from '@dvk/store-config';
 
 /**
  * The API's configuration: environment variables (or the JSON file named by `DVK_CONFIG`),
@@ -8,14 +8,16 @@ import { envInt, loadConfig } from '@dvk/service-kit';
  *
  * | variable | default | |
  * |---|---|---|
- * | `DVK_DB` | `./data/dvk.sqlite` | the embedded store (event log + read model), relative to where pnpm was started |
+ * | `DVK_STORE` | `sqlite` | `sqlite`: the embedded store; `esdb`: EventStoreDB for the events behind each figure, the read model in `DVK_READ_MODEL` |
+ * | `DVK_DB` | `./data/dvk.sqlite` | sqlite: the embedded store (event log + read model), relative to where pnpm was started |
+ * | `DVK_ESDB_URL`, `DVK_READ_MODEL` | — | esdb: the EventStoreDB connection string, the read model file the scoring service writes |
  * | `DVK_API_HOST` | `127.0.0.1` | |
  * | `DVK_API_PORT` | `8080` | 0: any free port |
  * | `DVK_API_READ_TOKEN` | — | when set, every `/v1` endpoint needs `Authorization: Bearer <token>` (at least 16 characters) |
  * | `DVK_RATE_LIMIT_PER_MINUTE` | `1200` | requests per minute per client address; 0 turns the limit off |
  */
 export const ApiConfigSchema = z.object({
-  db: z.string().min(1).default('./data/dvk.sqlite'),
+  ...storeConfigShape,
   host: z.string().min(1).default('127.0.0.1'),
   port: envInt(8080, 0, 65_535),
   readToken: z
@@ -24,11 +26,15 @@ export const ApiConfigSchema = z.object({
     .refine((s) => /^[\x21-\x7e]+$/.test(s), { error: 'must be printable ASCII without spaces' })
     .optional(),
   rateLimitPerMinute: envInt(1200, 0, 1_000_000),
-});
-export type ApiConfig = z.output<typeof ApiConfigSchema>;
+}).superRefine(checkStoreConfig);
+export type ApiConfig = Omit<z.output<typeof ApiConfigSchema>, 'db' | 'esdbUrl' | 'readModel'> & {
+  /** The embedded store's file (sqlite), or the read model's (esdb). */
+  db: string;
+  storeConfig: StoreConfig;
+};
 
 export const API_ENV = {
-  db: 'DVK_DB',
+  ...STORE_ENV,
   host: 'DVK_API_HOST',
   port: 'DVK_API_PORT',
   readToken: 'DVK_API_READ_TOKEN',
@@ -37,7 +43,8 @@ export const API_ENV = {
 
 /** Reads and validates the configuration; throws service-kit's ConfigError naming the variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const c = loadConfig(ApiConfigSchema, API_ENV, env);
+  const { db: _db, esdbUrl: _u, readModel: _r, ...c } = loadConfig(ApiConfigSchema, API_ENV, env);
   // `pnpm --filter @dvk/svc-api start` runs in services/api: a relative path means the caller's directory.
-  return { ...c, db: isAbsolute(c.db) ? c.db : resolve(env.INIT_CWD ?? process.cwd(), c.db) };
+  const storeConfig = toStoreConfig(loadConfig(ApiConfigSchema, API_ENV, env), env);
+  return { ...c, storeConfig, db: storeConfig.store === 'sqlite' ? storeConfig.sqlitePath : storeConfig.readModelPath };
 }

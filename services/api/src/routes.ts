@@ -390,8 +390,8 @@ function errorHandler(log: Logger) {
     if (err.statusCode === 429) return reply.code(429).send({ error: 'too_many_requests', message: err.message });
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 && !isResponseSerializationError(err))
       return reply.code(400).send({ error: 'bad_request', message: err.message });
-    if (isResponseSerializationError(err)) log.error({ err, issues: err.cause.issues, url: req.url }, 'response does not match its schema');
-    else log.error({ err, url: req.url }, 'request failed');
+    if (isResponseSerializationError(err)) log.error({ err, issues: err.cause.issues, url: req.url.split('?')[0] }, 'response does not match its schema');
+    else log.error({ err, url: req.url.split('?')[0] }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   };
 }
