@@ -5,3 +5,4 @@ export { Ingestor, type Candidate, type IngestorOptions, type ItemResult, type R
 export { ingestMetrics, type IngestMetrics } from './metrics.js';
 export { adminRoutes, ADMIN_PREFIX, type AdminRoutesOptions } from './admin-routes.js';
 export { CODE_HEADER, SOURCE_HEADER, kafkaCandidates, partitionKeyOf, startKafkaIngest, type KafkaIngest, type KafkaIngestState } from './kafka.js';
+export { splitIngestStore, sqliteIngestStore, type IngestStore } from './store.js';

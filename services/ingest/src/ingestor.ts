@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Logger } from 'pino';
 import type { Envelope, UnitKind } from '@dvk/contracts';
 import type { DeadLetter, DeadLetterChannel, StoreError } from '@dvk/event-store';
-import type { SqliteEventStore } from '@dvk/event-store-sqlite';
+import type { IngestStore } from './store.js';
 import { SourceRegistry, checkLine, checkScope, readModelUnitLookup, type Frame, type SourceRecord, type UnitLookup } from '@dvk/ingestion';
 import { catchUp, readModelQueries, rebuild, type ScoringProjection } from '@dvk/projections';
 import type { IngestMetrics } from './metrics.js';
@@ -54,7 +54,7 @@ export type ItemResult =
   | { readonly status: 'rejected'; readonly id: string | null; readonly code: RejectCode; readonly reason: string };
 
 export interface IngestorOptions {
-  store: SqliteEventStore;
+  store: IngestStore;
   log: Logger;
   metrics: IngestMetrics;
   /** The projection to keep up to date after batches; null leaves it to another component. */
@@ -78,7 +78,7 @@ function classify(f: Frame, d: DeadLetter): RejectCode {
 
 export class Ingestor {
   readonly sources: SourceRegistry;
-  private readonly store: SqliteEventStore;
+  private readonly store: IngestStore;
   private readonly log: Logger;
   private readonly metrics: IngestMetrics;
   private readonly projection: ScoringProjection | null;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { openSqliteEventStore, type SqliteEventStore } from '@dvk/event-store-sqlite';
+import { openSqliteEventStore } from '@dvk/event-store-sqlite';
+import { sqliteIngestStore, type IngestStore } from './store.js';
 import { ScoringProjection } from '@dvk/projections';
 import { defaultRulebook, rulebookSet } from '@dvk/scoring';
 import { createServiceApp, type ServiceApp } from '@dvk/service-kit';
@@ -21,7 +22,7 @@ export interface StartIngestOptions {
   /** The process's one logger; ingest logs as its children. */
   log: Logger;
   /** The host's store (one process, one connection); otherwise `config.db` is opened (and closed by `close`). */
-  store?: SqliteEventStore;
+  store?: IngestStore;
   /**
    * The host's service app: the routes, metrics and ready checks are added to it and the host
    * listens (register before it does). Otherwise ingest makes its own and listens on
@@ -44,7 +45,7 @@ export interface IngestService {
   readonly ingestor: Ingestor;
   /** Null when no brokers are configured. */
   readonly kafka: KafkaIngest | null;
-  readonly store: SqliteEventStore;
+  readonly store: IngestStore;
   /** Stops HTTP (in-flight requests finish), the Kafka consumer (the batch finishes and commits), then closes what it opened. */
   close(): Promise<void>;
 }
@@ -53,7 +54,7 @@ export async function startIngest(o: StartIngestOptions): Promise<IngestService>
   const c = o.config;
   const log = o.log.child({ component: 'ingest' });
   const ownStore = !o.store;
-  const store = o.store ?? openSqliteEventStore({ path: c.db });
+  const store = o.store ?? sqliteIngestStore(openSqliteEventStore({ path: c.db }));
   const ownApp = !o.app;
   const svc =
     o.app ??

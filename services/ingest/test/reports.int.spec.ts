@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import pino from 'pino';
-import { openSqliteEventStore, type SqliteEventStore } from '@dvk/event-store-sqlite';
+import { openSqliteEventStore } from '@dvk/event-store-sqlite';
+import type { IngestStore } from '../src/index.js';
 import { importStream } from '@dvk/ingestion';
 import type { OutboundMessage } from '@dvk/messaging';
 import { fullyCommitted, produce, randomName, startMockCluster, testKafka, type MockCluster } from '@dvk/messaging/testing';
@@ -34,7 +35,7 @@ const lines = [...generateLines({ seed: 2016, years: 1, closeYears: 'all' })];
 const sourceOf = (line: string): string | null => /"source":"([^"]+)"/.exec(line)?.[1] ?? null;
 const keyOf = (line: string): string => /"type":"YearClosed"/.test(line) ? 'district' : (/"unitId":"([^"]+)"/.exec(line)?.[1] ?? 'unknown');
 
-async function project(store: SqliteEventStore) {
+async function project(store: IngestStore) {
   const proj = new ScoringProjection({ db: store.db, rulebooks: rulebookSet([defaultRulebook()]), log });
   const r = await catchUp(store, proj);
   if (E.isLeft(r)) throw new Error(r.left.message);
