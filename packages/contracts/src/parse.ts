@@ -31,12 +31,19 @@ export function validationError(issues: readonly Issue[]): ValidationError {
   };
 }
 
+/**
+ * One step of a path: `.name` for a plain name, `["…"]` for any other (an empty name, a dot, a
+ * space…), so that every path names exactly one field.
+ */
+export function pathStep(prefix: string, key: string | number): string {
+  if (typeof key === 'number') return `${prefix}[${key}]`;
+  if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) return prefix ? `${prefix}.${key}` : key;
+  return `${prefix}[${JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key)}]`;
+}
+
 function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   let out = prefix;
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += (out ? '.' : '') + String(p);
-  }
+  for (const p of path) out = pathStep(out, typeof p === 'number' ? p : String(p));
   return out;
 }
 
@@ -100,11 +107,11 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function forbiddenKeyPaths(v: unknown, path = '', depth = 0, out: string[] = []): string[] {
   if (typeof v !== 'object' || v === null || depth > 8 || out.length > 10) return out;
   if (Array.isArray(v)) {
-    v.forEach((x, i) => forbiddenKeyPaths(x, `${path}[${i}]`, depth + 1, out));
+    v.forEach((x, i) => forbiddenKeyPaths(x, pathStep(path, i), depth + 1, out));
     return out;
   }
   for (const k of Object.keys(v)) {
-    const p = path ? `${path}.${k}` : k;
+    const p = pathStep(path, k);
     if (FORBIDDEN_KEYS.has(k)) out.push(p);
     else forbiddenKeyPaths((v as Record<string, unknown>)[k], p, depth + 1, out);
   }

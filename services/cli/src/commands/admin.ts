@@ -27,7 +27,7 @@ export class AdminRequiredError extends Error {
  * AdminRequiredError when not. Returns who acts, and `done(detail)` to record the action once it
  * succeeded (in the store's admin_log, and in the log — names only, never a token).
  */
-export function requireAdmin(app: App, token: string | undefined, action: string): { actor: Actor; done: (detail?: Record<string, unknown>) => void } {
+export function requireAdmin(app: App, token: string | undefined, action: `dvk ${string}`): { actor: Actor; done: (detail?: Record<string, unknown>) => void } {
   const admins = new AdminRegistry(app.store.db);
   const r = admins.authorize(token);
   if (E.isLeft(r)) {
@@ -37,11 +37,12 @@ export function requireAdmin(app: App, token: string | undefined, action: string
   const actor = r.right;
   if (actor.bootstrap)
     app.log.warn({ action }, 'no admin is initialised for this store: admin actions are open to anyone who can write the file (run `dvk admin init`)');
+  const name = action.replace(/^dvk /, '').replace(/ /g, '.'); // `dvk sources add` → sources.add
   return {
     actor,
     done: (detail = {}) => {
-      admins.record(actor, action, detail);
-      app.log.info({ action, actor: actor.name, bootstrap: actor.bootstrap, ...detail }, 'admin action');
+      admins.record(actor, name, detail);
+      app.log.info({ action: name, actor: actor.name, bootstrap: actor.bootstrap, ...detail }, 'admin action');
     },
   };
 }
