@@ -5,3 +5,4 @@ export * from './parse.js';
 export * from './results.js';
 export * from './json-schema.js';
 export * from './fast.js';
+export * from './labels.js';

@@ -1,3 +1,4 @@
+import { civilFromDay } from '@dvk/contracts';
 /**
  * Local time (Asia/Ho_Chi_Minh, UTC+07:00, no daylight saving) for the generator. Instants are
  * epoch milliseconds; "days" are local day numbers since 1970-01-01, as in @dvk/contracts.
@@ -23,17 +24,10 @@ export function localDayOf(t: number): number {
 
 const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
 
-/** Civil date of a day number (H. Hinnant's days_from_civil inverse), without Date objects: fast. */
+/** Civil date of a day number (the contracts' calendar arithmetic, without Date objects). */
 function civil(day: number): [number, number, number] {
-  const z = day + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+  const { y, m, d } = civilFromDay(day);
+  return [y, m, d];
 }
 
 /** `YYYY-MM-DDTHH:MM:SS` of an instant shifted by `shift` ms (whole seconds). */

@@ -29,27 +29,14 @@ export class Progress {
   }
 }
 
-/** Vietnamese number formatting: 72,6 and 1.234. */
-export function vn(n: number, decimals?: number): string {
-  return n.toLocaleString('vi-VN', decimals === undefined ? { maximumFractionDigits: 2 } : { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-}
+import * as L from '@dvk/contracts';
 
-export const KIND_LABEL: Record<string, string> = {
-  commune_party: 'Đảng bộ xã, thị trấn',
-  agency: 'Cơ quan, đơn vị',
-  village: 'Thôn, khu phố',
-  mobilization_team: 'Tổ dân vận',
-  mobilization_bloc: 'Khối dân vận',
-  mass_org: 'MTTQ, đoàn thể',
-};
-export const TIER_LABEL: Record<string, string> = {
-  strong: 'Vững mạnh',
-  advanced: 'Tiên tiến',
-  good: 'Hoạt động tốt',
-  fair: 'Khá',
-  average: 'Trung bình',
-  weak: 'Yếu',
-};
-export const TITLE_LABEL: Record<string, string> = { dan_van_kheo: 'Dân vận khéo', tieu_bieu: 'Dân vận khéo tiêu biểu' };
-export const VETO_LABEL: Record<string, string> = { hotspot: 'điểm nóng', discipline: 'kỷ luật' };
-export const NOT_RATED = 'Chưa đánh giá';
+// The shared Vietnamese labels (@dvk/contracts), indexable by the plain strings the CLI holds.
+export const KIND_LABEL: Record<string, string> = L.KIND_LABEL;
+export const LIST_TITLE: Record<string, string> = L.LIST_TITLE;
+export const TIER_LABEL: Record<string, string> = L.TIER_LABEL;
+export const TITLE_LABEL: Record<string, string> = L.TITLE_LABEL;
+/** In tables, the short form of a veto. */
+export const VETO_LABEL: Record<string, string> = L.VETO_SHORT;
+export const NOT_RATED = L.NOT_RATED;
+export const vn = L.vn;

@@ -5,7 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { replayState } from '@dvk/projections';
 import { buildContext, evaluateYear, yearReport } from '@dvk/scoring';
 import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
-import { KIND_LABEL, NOT_RATED, TIER_LABEL, TITLE_LABEL, VETO_LABEL, vn } from '../ui.js';
+import { KIND_LABEL, LIST_TITLE, NOT_RATED, TIER_LABEL, TITLE_LABEL, VETO_LABEL, vn } from '../ui.js';
 
 /** Resolves `--as-of`: a log position, or the last position appended at or before a time. */
 export async function asOfPosition(app: App, asOf: string): Promise<number> {
@@ -32,12 +32,6 @@ export function reportJson(app: App, year: number): string {
   return canonicalJson(yearReport(evaluateYear(state, app.rulebooks.forYear(year), year, buildContext(state))));
 }
 
-const LIST_LABEL: Record<string, string> = {
-  dvk_candidates: 'Đảng bộ xã, thị trấn và cơ quan, đơn vị (xét "Dân vận khéo")',
-  mobilization_team: 'Tổ dân vận',
-  mobilization_bloc: 'Khối dân vận đảng ủy',
-  mass_org: 'Ban Dân vận, MTTQ và các đoàn thể chính trị - xã hội huyện',
-};
 
 export function kpiLine(k: Kpi): { value: string; met: string } {
   const met = k.met === null ? (k.target === '—' ? 'theo dõi' : 'không áp dụng') : k.met ? 'ĐẠT' : 'CHƯA ĐẠT';
@@ -67,7 +61,7 @@ export function renderReport(r: YearReport, opts: { top?: number } = {}): string
     const ranked = units.filter((u) => u.rank !== null);
     const unrated = units.filter((u) => u.rank === null);
     lines.push('');
-    lines.push(`${['II', 'III', 'IV', 'V', 'VI'][i] ?? String(i + 2)}. XẾP HẠNG: ${LIST_LABEL[list] ?? list} — ${ranked.length} đơn vị được xếp hạng, ${unrated.length} chưa đánh giá`);
+    lines.push(`${['II', 'III', 'IV', 'V', 'VI'][i] ?? String(i + 2)}. XẾP HẠNG: ${LIST_TITLE[list] ?? list} — ${ranked.length} đơn vị được xếp hạng, ${unrated.length} chưa đánh giá`);
     const t = new Table({ head: ['Hạng', 'Mã đơn vị', 'Tên đơn vị', 'Tổng điểm', 'Xếp loại / danh hiệu', 'Ghi chú'], style: { head: [], border: [] }, chars: COMPACT });
     for (const u of ranked.slice(0, opts.top ?? ranked.length)) {
       // tiêu biểu is a distinction among Dân vận khéo holders: show the higher one only
