@@ -7,6 +7,7 @@ import { streamOf, type Envelope, type RecordedEvent } from '@dvk/contracts';
 import { GENESIS, chainHash, hashEnvelope, type Hashed } from '@dvk/audit';
 import {
   catchUpSubscription,
+  crashPoint,
   idConflict,
   revisionMatches,
   storeUnavailable,
@@ -191,7 +192,8 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     let n = 0;
     for (const d of items) {
       const raw = typeof d.raw === 'string' ? d.raw : Buffer.from(d.raw).toString('utf8');
-      const key = createHash('sha256').update(`${d.channel}\n${d.ref}\n`).update(raw).digest('hex');
+      // The same bad input from the same place and source is kept once (retries, re-imports).
+      const key = createHash('sha256').update(`${d.channel}\n${d.source ?? ''}\n${d.ref}\n`).update(raw).digest('hex');
       n += q.dl.run(key, at, d.channel, d.source, d.ref, d.eventId, d.reason, JSON.stringify(d.issues), raw).changes;
     }
     return n;
@@ -294,6 +296,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
         out[i] = { status: a.kind, id: e.id, position: a.position, revision: a.revision };
         if (a.kind === 'appended') wrote = true;
       }
+      crashPoint('store.append.tx');
     }
     heads.flush();
     if (letters.length) recordDeadLettersTx(letters, new Date(at).toISOString());
@@ -341,6 +344,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     async appendMany(events, o = {}) {
       const hashed = o.hashed ?? events.map(hashEnvelope);
       const r = guard(() => appendManyTx.immediate(events, hashed, o.deadLetters ?? [], o.onConflict));
+      crashPoint('store.appended');
       if (E.isRight(r) && r.right.wrote) notify();
       return E.map((x: { out: IngestOutcome[] }) => x.out)(r);
     },

@@ -26,7 +26,7 @@ export interface StoredDeadLetter extends Omit<DeadLetter, 'raw'> {
   readonly seq: number;
   readonly receivedAt: string;
   readonly raw: string;
-  /** SHA-256 of (channel, ref, raw): the same bad input recorded twice is kept once. */
+  /** SHA-256 of (channel, source, ref, raw): the same bad input from the same source and place, recorded twice, is kept once. */
   readonly key: string;
 }
 

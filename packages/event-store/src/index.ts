@@ -3,3 +3,4 @@ export * from './subscription.js';
 export * from './memory.js';
 export * from './dead-letters.js';
 export * from './digest.js';
+export * from './crash.js';

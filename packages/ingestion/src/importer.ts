@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { parseEnvelopeText, validationError, type Envelope, type Issue } from '@dvk/contracts';
-import type { DeadLetter, DeadLetterChannel, IngestOutcome, StoreError } from '@dvk/event-store';
+import { crashPoint, type DeadLetter, type DeadLetterChannel, type IngestOutcome, type StoreError } from '@dvk/event-store';
 import type { SqliteEventStore } from '@dvk/event-store-sqlite';
 import { frameLines, type Frame } from './ndjson.js';
 
@@ -110,6 +110,7 @@ export async function importStream(
     if (events.length === 0 && dead.length === 0) return E.right(undefined);
     const batchLines = lines;
     const batch = events;
+    crashPoint('import.chunk');
     const r = await store.appendMany(batch, {
       deadLetters: dead,
       onConflict: (i, reason) => ({

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { RANK_LISTS, canonicalJson, formatDay, type RecordedEvent } from '@dvk/contracts';
 import { sha256HexNode } from '@dvk/audit';
+import { crashPoint } from '@dvk/event-store';
 import {
   buildContext,
   evaluateYear,
@@ -183,6 +184,7 @@ export class ScoringProjection {
           return this.write(changes, false);
         })
         .immediate();
+      crashPoint('projection.committed');
       if (years === null) {
         this.log.info({ ours: this.committed }, 'the read model was updated by another writer; reloading');
         this.load();
@@ -229,6 +231,7 @@ export class ScoringProjection {
     for (const id of unitIds) this.q.putUnit.run(id, JSON.stringify(s.units.get(id)));
     for (const id of modelIds) this.q.putModel.run(id, JSON.stringify(s.models.get(id)));
     for (const c of s.closures) this.q.putClosure.run(c.p, c.year, c.at);
+    crashPoint('projection.tx');
 
     const ctx = buildContext(s);
     const allYears = yearsOf(s, ctx);
@@ -247,6 +250,7 @@ export class ScoringProjection {
     }
     for (const id of rejectFor) this.writeUnitIndex(ctx, id);
 
+    crashPoint('projection.tx');
     this.q.setCheckpoint.run(this.name, s.position, s.events, this.rulebooks.hash, this.now());
     this.log.debug({ position: s.position, years, units: unitIds.length }, 'committed');
     return years;

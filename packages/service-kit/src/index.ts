@@ -71,7 +71,19 @@ export const envList = () =>
 // --- logging -----------------------------------------------------------------------------------
 
 /** Keys whose values never reach a log line (tokens, passwords, authorisation headers). */
-export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'token', '*.token', 'password', '*.password', 'headers.authorization'];
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'token',
+  '*.token',
+  'adminToken',
+  '*.adminToken',
+  'readToken',
+  '*.readToken',
+  'password',
+  '*.password',
+];
 
 export function makeServiceLogger(name: string, level = process.env.DVK_LOG_LEVEL ?? 'info', dest: pino.DestinationStream = pino.destination(2)): Logger {
   return pino({ level, base: { service: name }, redact: { paths: REDACT, censor: '[redacted]' } }, dest);
@@ -97,18 +109,43 @@ export interface ServiceAppOptions {
   /** Requests per minute per client address; off when undefined. */
   rateLimitPerMinute?: number;
   bodyLimit?: number;
+  /**
+   * The most a request may take to arrive, headers and body (default 120 s): a client that
+   * trickles its body is answered 408 and disconnected then, without holding up anyone else.
+   */
+  requestTimeoutMs?: number;
   /** Extra fastify options. */
   fastify?: Partial<FastifyServerOptions>;
   /** Content-Security-Policy directives for pages (the dashboard); defaults are strict. `null` removes a helmet default. */
   csp?: Record<string, string[] | null>;
 }
 
+/**
+ * How a request appears in the log: never its headers, and its URL without the query string (a
+ * client that puts a token in `?token=…` must not get it written to the log).
+ */
+export function requestForLog(req: { method?: string; url?: string; headers?: Record<string, unknown>; socket?: { remoteAddress?: string; remotePort?: number } }) {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  return {
+    method: req.method,
+    url: q < 0 ? url : `${url.slice(0, q)}?[query redacted]`,
+    host: typeof req.headers?.host === 'string' ? req.headers.host : undefined,
+    remoteAddress: req.socket?.remoteAddress,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 export async function createServiceApp(o: ServiceAppOptions): Promise<ServiceApp> {
+  const requestTimeout = o.requestTimeoutMs ?? 120_000;
   const app = Fastify({
-    loggerInstance: o.log.child({ component: 'http' }),
+    loggerInstance: o.log.child({ component: 'http' }, { serializers: { req: requestForLog } }),
     bodyLimit: o.bodyLimit ?? 1 << 20,
-    requestTimeout: 120_000,
+    requestTimeout,
     connectionTimeout: 120_000,
+    // Node checks the request timeout only every connectionsCheckingInterval (30 s by default), and
+    // the headers must arrive within headersTimeout (60 s): both follow the request timeout.
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
     ...o.fastify,
   });
   const metrics = new Registry();
