@@ -9,7 +9,7 @@ import { EVENT_TYPES, canonicalEnvelopeJson, canonicalJson, eventJsonSchemas, fa
  * Checked on the example of every event type, on every single-field mutation of them (values of
  * every JSON kind, boundary values, removed and added fields) and on random JSON.
  */
-const examples = readFileSync(new URL('../../../../shared/examples/every-event-type.ndjson', import.meta.url), 'utf8')
+const examples = readFileSync(new URL('./fixtures/every-event-type.ndjson', import.meta.url), 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -9,7 +9,7 @@ import { CURRENT_SCHEMA_VERSION, parseEnvelopeText, registerUpcaster, unregister
  */
 describe('schema versions and upcasters', () => {
   it('parses the golden fixtures of every event type (version 1)', () => {
-    const lines = readFileSync(new URL('../../../../shared/examples/every-event-type.ndjson', import.meta.url), 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(new URL('./fixtures/every-event-type.ndjson', import.meta.url), 'utf8').split('\n').filter(Boolean);
     expect(lines).toHaveLength(21);
     for (const l of lines) expect(E.isRight(parseEnvelopeText(l))).toBe(true);
     expect(CURRENT_SCHEMA_VERSION).toBe(1);
@@ -30,7 +30,7 @@ describe('schema versions and upcasters', () => {
   });
 
   it('refuses a version newer than this release reads, naming the field', () => {
-    const line = readFileSync(new URL('../../../../shared/examples/every-event-type.ndjson', import.meta.url), 'utf8').split('\n')[0]!.replace('"schemaVersion": 1', '"schemaVersion": 2');
+    const line = readFileSync(new URL('./fixtures/every-event-type.ndjson', import.meta.url), 'utf8').split('\n')[0]!.replace('"schemaVersion": 1', '"schemaVersion": 2');
     const r = parseEnvelopeText(line);
     expect(E.isLeft(r) && r.left.message).toBe('schemaVersion: version 2 is newer than this release reads (1)');
   });

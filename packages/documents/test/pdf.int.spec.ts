@@ -41,6 +41,8 @@ async function renderToFiles(name: string, o: DocumentOptions): Promise<{ pdf: s
 
 const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
 
+if (!poppler && process.env.DVK_CI_STRICT === '1') throw new Error('DVK_CI_STRICT=1 (CI) but pdftoppm/pdftotext (poppler-utils) are missing');
+
 describe.skipIf(!poppler)('annual report PDF, rendered and read back', () => {
   it('renders every page to an image and reads back the title, awarded units, KPIs and verification footer', async () => {
     const { pdf, pngs, text, raw } = await renderToFiles('annual-report-2019', options());

@@ -25,6 +25,7 @@ const TOKEN = 'e2e-token-0123456789abcdef';
 const hasChromium = existsSync(CHROMIUM);
 /** In-page callbacks run in the browser; the repo's tsconfig has no DOM lib, so they name what they use. */
 type WithData = { dataset: Record<string, string | undefined> };
+if (!hasChromium && process.env.DVK_CI_STRICT === '1') throw new Error(`DVK_CI_STRICT=1 (CI) but ${CHROMIUM} is missing`);
 if (!hasChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} not found (apt-get install -y chromium, or run scripts/ensure-system-deps.mjs)`);
 
 interface Kpi {

@@ -148,6 +148,7 @@ describe('dvk sheet: template → filled by a script → import → report', () 
 
 describe('dvk document and dvk export', () => {
   const hasPoppler = ['pdftoppm', 'pdftotext'].every((t) => existsSync(`/usr/bin/${t}`));
+  if (!hasPoppler && process.env.DVK_CI_STRICT === '1') throw new Error('DVK_CI_STRICT=1 (CI) but pdftoppm/pdftotext (poppler-utils) are missing');
 
   it('stops and names what is missing rather than inventing it', () => {
     const r = dvk(['document', '--year', String(YEAR), '--out', join(dir, 'x.pdf'), '--issuer', 'HUYỆN ỦY TÂN YÊN']);
