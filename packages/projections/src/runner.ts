@@ -33,7 +33,7 @@ export function pageReader(store: EventStore): PageReader {
 }
 
 export async function catchUp(store: EventStore, proj: ScoringProjection, opts: CatchUpOptions = {}): Promise<E.Either<StoreError, number>> {
-  const pageSize = opts.pageSize ?? 5000;
+  const pageSize = opts.pageSize ?? 1000;
   const commitEvery = opts.commitEvery ?? 500_000;
   const read = pageReader(store);
   const head = await store.head();
@@ -61,7 +61,7 @@ export async function catchUp(store: EventStore, proj: ScoringProjection, opts: 
 
 /** Rebuilds the read model from position 0; the old one stays until the new one is committed. */
 export async function rebuild(store: EventStore, proj: ScoringProjection, opts: Omit<CatchUpOptions, 'commitEvery'> = {}): Promise<E.Either<StoreError, CommitSummary>> {
-  const pageSize = opts.pageSize ?? 10_000;
+  const pageSize = opts.pageSize ?? 1000;
   const read = pageReader(store);
   const head = await store.head();
   if (E.isLeft(head)) return head;
@@ -112,7 +112,7 @@ export async function replayState(
   // `into` continues an earlier replay (positions at or before its own are skipped by evolve).
   const s = opts.into ?? initialState();
   for (;;) {
-    const page = await read(s.position, opts.pageSize ?? 10_000, end);
+    const page = await read(s.position, opts.pageSize ?? 1000, end);
     if (E.isLeft(page)) return page;
     if (page.right.length === 0) break;
     for (const r of page.right) evolve(s, r);

@@ -63,6 +63,8 @@ export class ScoringProjection {
   private state: ScoringState = initialState();
   private committed = 0;
   private stale = true;
+  /** The connection's page cache size while a rebuild runs with a small one. */
+  private cacheSize: number | undefined;
   private readonly q;
 
   constructor(opts: ScoringProjectionOptions) {
@@ -200,6 +202,10 @@ export class ScoringProjection {
 
   /** Starts over from an empty state (nothing is written until `commitRebuild`). */
   beginRebuild(): void {
+    // A rebuild reads the log once, in order, and writes the read model once: a large page cache
+    // buys nothing there and would hold up to its size in memory (restored by commitRebuild).
+    if (this.cacheSize === undefined) this.cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma('cache_size = -8192');
     this.state = initialState();
     this.committed = 0;
     this.stale = false;
@@ -221,6 +227,9 @@ export class ScoringProjection {
     } catch (err) {
       this.stale = true;
       throw err;
+    } finally {
+      if (this.cacheSize !== undefined) this.db.pragma(`cache_size = ${this.cacheSize}`);
+      this.cacheSize = undefined;
     }
   }
 
@@ -266,8 +275,10 @@ export class ScoringProjection {
     const position = this.state.position;
     // The rule texts are the same for every unit of the year: kept once, in rm_years.rules, and
     // put back into each scorecard when it is read (readModelQueries.scorecard).
+    // Each scorecard is viewed, serialised and written in turn (never all of a year's JSON at once).
     const rules: Record<string, string> = {};
-    const cards = ev.cards.map((c) => {
+    this.q.delCards.run(year);
+    for (const c of ev.cards) {
       const v = scorecardView(c, rb.ref);
       for (const k of v.criteria) {
         rules[k.id] = k.rule;
@@ -275,8 +286,8 @@ export class ScoringProjection {
       }
       rules.bonus = v.bonus.rule;
       (v.bonus as { rule?: string }).rule = undefined;
-      return [c, JSON.stringify(v)] as const;
-    });
+      this.q.putCard.run(year, c.unitId, c.list.id, c.kind, c.rank, c.totalH / 100, c.complete ? 1 : 0, JSON.stringify(v));
+    }
     this.q.putYear.run(
       year,
       reportJson,
@@ -289,8 +300,6 @@ export class ScoringProjection {
       position,
       closure ? closure.p : null,
     );
-    this.q.delCards.run(year);
-    for (const [c, json] of cards) this.q.putCard.run(year, c.unitId, c.list.id, c.kind, c.rank, c.totalH / 100, c.complete ? 1 : 0, json);
     for (const list of RANK_LISTS) {
       if (!rb.lists.some((l) => l.id === list)) continue;
       const json = canonicalJson(rankingContent(ev, list));
