@@ -170,16 +170,17 @@ export async function latency(db: string, samples: number): Promise<JobResult> {
   const times: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < samples; i++) {
-    const points = 5 + (i % 1400) / 100; // a new A1 value every time
+    const points = (500 + (i % 1400)) / 100; // a new A1 value every time, two decimals exactly
     const id = `0000beef-0000-4000-8000-${String(Date.now() % 1e6).padStart(6, '0')}${String(i).padStart(6, '0')}`;
     const body = JSON.stringify({ id, type: 'CriterionAssessed', schemaVersion: 1, source, occurredAt: '2021-01-05T09:00:00+07:00', data: { unitId: unit, year, criterionId: 'A1', points, role: 'official', assessorId: 'bench' } });
     const start = performance.now();
     const r = await fetch(`${s.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
-    if (r.status !== 200) throw new Error(`POST /v1/events: ${r.status} ${await r.text()}`);
+    const answer = await r.text();
+    if (r.status !== 200 || !answer.includes('"appended"')) throw new Error(`POST /v1/events: ${r.status} ${answer}`);
     for (;;) {
       const u = (await (await fetch(`${s.url}/v1/years/${year}/units/${unit}`)).json()) as { scorecard: { criteria: { id: string; points: number | null }[] } };
       if (u.scorecard.criteria.find((c) => c.id === 'A1')!.points === points) break;
-      if (performance.now() - start > 10_000) throw new Error('the figure did not change within 10 s');
+      if (performance.now() - start > 10_000) throw new Error(`sample ${i}: A1 of ${unit} in ${year} is ${JSON.stringify(u.scorecard.criteria.find((c) => c.id === 'A1'))}, not ${points}, 10 s after the POST`);
       await new Promise((r) => setTimeout(r, 5));
     }
     times.push(performance.now() - start);

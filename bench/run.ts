@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { JobResult } from './jobs.js';
 
 /**
@@ -16,15 +17,53 @@ import type { JobResult } from './jobs.js';
  *
  *   pnpm bench [--units N] [--years Y] [--memory-units N] [--latency-samples N] [--repeat R] [--seed S]
  */
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const USAGE = `pnpm bench [options]
+
+Generates a deterministic sample history and measures dvk against the simplest code doing the same
+job, side by side in one run; prints a table and writes bench-results/bench.json.
+
+Options:
+  --units N            evaluated units of the main history (default 4125 = 5 districts)
+  --years Y            years of history (default 5)
+  --memory-units N     units of the 1× memory history; 10× is ten times this (default 825)
+  --latency-samples N  single events posted for the latency figure (default 200)
+  --repeat R           runs of each throughput pair; the best is kept (default 3)
+  --seed S             the generator's seed (default 2016)
+  -h, --help           this text
+`;
+let parsed: ReturnType<typeof parseArgs<{ options: Record<string, { type: 'string' | 'boolean'; short?: string }> }>>;
+try {
+  parsed = parseArgs({
+    options: {
+      units: { type: 'string' }, years: { type: 'string' }, 'memory-units': { type: 'string' }, 'latency-samples': { type: 'string' },
+      repeat: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+function num(name: string, dflt: number): number {
+  const v = parsed.values[name];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`--${name}: expected a whole number ≥ 1, got ${JSON.stringify(v)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
 const UNITS_PER_DISTRICT = 825;
-const units = Number(args.get('units') ?? 4125);
-const years = Number(args.get('years') ?? 5);
-const memoryUnits = Number(args.get('memory-units') ?? UNITS_PER_DISTRICT);
-const latencySamples = Number(args.get('latency-samples') ?? 200);
-const repeat = Number(args.get('repeat') ?? 3);
-const seed = Number(args.get('seed') ?? 2016);
+const units = num('units', 4125);
+const years = num('years', 5);
+const memoryUnits = num('memory-units', UNITS_PER_DISTRICT);
+const latencySamples = num('latency-samples', 200);
+const repeat = num('repeat', 3);
+const seed = num('seed', 2016);
 const districts = (u: number) => Math.max(1, Math.round(u / UNITS_PER_DISTRICT));
 
 const here = new URL('.', import.meta.url).pathname;
