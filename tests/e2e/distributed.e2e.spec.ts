@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { StartedTestContainer } from 'testcontainers';
-// Workspace sources by path: the tests package depends on no workspace package.
+import { openSqliteEventStore } from '@dvk/event-store-sqlite';
+import { SourceRegistry } from '@dvk/ingestion';
+import { SOURCES } from '@dvk/sample';
 import { dockerAvailable } from '../../packages/event-store-esdb/src/docker.js';
 import { openEsdbEventStore, type EsdbEventStore } from '../../packages/event-store-esdb/src/index.js';
 import { RANK_LISTS, RankingMessage } from '../../packages/contracts/src/index.js';
@@ -19,18 +21,14 @@ import { generateLines } from '../../packages/sample/src/index.js';
  * scoring → ranking → Kafka topic dvk.rankings, with every dvk service a child process started
  * from its `src/main.ts` in esdb mode, as infra/compose.yaml runs them in containers.
  *
- * Skipped, with one line saying why, where no Docker engine is reachable or a service has no
- * entry point yet.
+ * Skipped, with one line saying why, where no Docker engine is reachable.
  *
- * TODO(lead), checked against the services as they are wired:
- * - entry points: services/{ingest,scoring,ranking}/src/main.ts (ENTRY below);
- * - each service reads DVK_STORE / DVK_ESDB_URL / DVK_READ_MODEL through @dvk/store-config and
- *   DVK_KAFKA_BROKERS; the HTTP port variables assumed here are DVK_INGEST_PORT (exists),
- *   DVK_SCORING_PORT and DVK_RANKING_PORT (PORT_ENV below), each serving /readyz;
- * - ranking publishes to DVK_RANKINGS_TOPIC (default dvk.rankings);
- * - ingest must accept the sample's sources from Kafka in esdb mode: the messages carry the
- *   `dvk-source` header (the envelope's source); register those sources (SOURCES of
- *   @dvk/sample) the way the ingest service expects (SOURCE_SETUP_ENV below) if it needs more.
+ * The services are configured as infra/compose.yaml configures them: DVK_STORE=esdb,
+ * DVK_ESDB_URL, DVK_READ_MODEL (the local SQLite file: ingest's sources and dead letters; the
+ * scoring service's read model and checkpoint, shared with ranking), DVK_KAFKA_BROKERS, and each
+ * service's DVK_<NAME>_HOST / DVK_<NAME>_PORT serving /readyz. Kafka messages carry no token: the
+ * ingest service trusts the `dvk-source` header only for sources registered in its file, so the
+ * sample's sources are registered there first (as `dvk sources add` does in production).
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,8 +36,6 @@ const ENTRY = { ingest: 'services/ingest/src/main.ts', scoring: 'services/scorin
 type Svc = keyof typeof ENTRY;
 const PORT_ENV: Record<Svc, string> = { ingest: 'DVK_INGEST_PORT', scoring: 'DVK_SCORING_PORT', ranking: 'DVK_RANKING_PORT' };
 const HOST_ENV: Record<Svc, string> = { ingest: 'DVK_INGEST_HOST', scoring: 'DVK_SCORING_HOST', ranking: 'DVK_RANKING_HOST' };
-/** Extra environment the ingest service may need to trust the sample's sources (TODO lead). */
-const SOURCE_SETUP_ENV: Record<string, string> = {};
 const KAFKA_IMAGE = process.env.DVK_KAFKA_IMAGE ?? 'apache/kafka:3.8.0';
 const ESDB_IMAGE = process.env.DVK_ESDB_IMAGE ?? 'eventstore/eventstore:24.10';
 const YEAR = 2016;
@@ -139,6 +135,11 @@ describe.skipIf(reasons.length > 0)('distributed flow: Kafka → ingest → Even
 
     const readModel = join(dir, 'read-model.sqlite');
     const files: Record<Svc, string> = { ingest: join(dir, 'ingest.sqlite'), scoring: readModel, ranking: readModel };
+    // The sample's sources, registered in the ingest service's local file (scope: everything).
+    const local = openSqliteEventStore({ path: files.ingest });
+    const registry = new SourceRegistry(local.db);
+    for (const name of Object.values(SOURCES)) registry.add(name, { units: '*', descendants: false, kinds: '*', types: '*' });
+    await local.close();
     for (const name of ['ingest', 'scoring', 'ranking'] as const) {
       ports[name] = await freePort();
       const output: string[] = [];
@@ -153,7 +154,7 @@ describe.skipIf(reasons.length > 0)('distributed flow: Kafka → ingest → Even
           DVK_LOG_LEVEL: 'info',
           [HOST_ENV[name]]: '127.0.0.1',
           [PORT_ENV[name]]: String(ports[name]),
-          ...(name === 'ingest' ? { DVK_KAFKA_TOPIC: 'dvk.evaluation-events', DVK_KAFKA_GROUP: `dvk-ingest-${randomUUID().slice(0, 8)}`, ...SOURCE_SETUP_ENV } : {}),
+          ...(name === 'ingest' ? { DVK_KAFKA_TOPIC: 'dvk.evaluation-events', DVK_KAFKA_GROUP: `dvk-ingest-${randomUUID().slice(0, 8)}`, } : {}),
           ...(name === 'ranking' ? { DVK_RANKINGS_TOPIC: 'dvk.rankings' } : {}),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
