@@ -10,7 +10,8 @@ import { buildContext, evaluateYear, initialState, rankingContent, type Rulebook
 /**
  * The ranking publisher (issue 4): whenever the content of a (year, list) ranking changes, it
  * publishes a new version — status `provisional` before the year's YearClosed, `final` when the
- * content is what it was at the close, `revised` when later events changed it — carrying the log
+ * content is what it was at the close, `revised` when later events changed it; a close that
+ * changes no figure still publishes the provisional ranking again as `final` — carrying the log
  * position it reflects, the log digest there, the rulebook and the digest of its content.
  *
  * Versions are written to `rm_published` first (the outbox, never rewritten: every version stays
@@ -99,9 +100,17 @@ export class RankingPublisher {
     if (!cp) return E.right([]);
     const position = cp.position;
     const years = new Map(this.queries.years().map((y) => [y.year, y]));
-    const changed = this.queries
-      .rankingDigests()
-      .filter((r) => this.queries.latestPublished(r.year, r.list)?.message.contentDigest !== r.digest);
+    const isClosed = (year: number) => {
+      const c = years.get(year)?.closedPosition;
+      return c != null && c <= position;
+    };
+    // A new version when the content changed, and also when the year was closed since a
+    // provisional version: the close alone changes no figure, but consumers must learn that the
+    // ranking is now final (or, if it changed at or after the close, revised).
+    const changed = this.queries.rankingDigests().filter((r) => {
+      const latest = this.queries.latestPublished(r.year, r.list)?.message;
+      return latest?.contentDigest !== r.digest || (latest.status === 'provisional' && isClosed(r.year));
+    });
     if (changed.length === 0) return E.right([]);
 
     const saved = this.q.digestState.get('log');
@@ -111,8 +120,7 @@ export class RankingPublisher {
 
     const closes = await this.closeDigests(
       changed.flatMap((r) => {
-        const y = years.get(r.year);
-        return y?.closedPosition != null && y.closedPosition <= position ? [{ year: r.year, position: y.closedPosition }] : [];
+        return isClosed(r.year) ? [{ year: r.year, position: years.get(r.year)!.closedPosition! }] : [];
       }),
     );
     if (E.isLeft(closes)) return closes;
@@ -121,9 +129,7 @@ export class RankingPublisher {
     const tx = this.o.db.transaction(() => {
       for (const r of changed) {
         const content = this.queries.rankingContent(r.year, r.list)!;
-        const y = years.get(r.year)!;
-        const closed = y.closedPosition != null && y.closedPosition <= position;
-        const status: RankingStatus = !closed ? 'provisional' : closes.right.get(`${r.year}/${r.list}`) === r.digest ? 'final' : 'revised';
+        const status: RankingStatus = !isClosed(r.year) ? 'provisional' : closes.right.get(`${r.year}/${r.list}`) === r.digest ? 'final' : 'revised';
         const previous = this.queries.latestPublished(r.year, r.list);
         const message = RankingMessage.parse({
           schema: 'dvk.ranking/1',

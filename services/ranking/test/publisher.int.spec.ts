@@ -18,7 +18,7 @@ import { RankingPublisher, type Producer } from '../src/index.js';
  * provisional before the close and final after; a late correction of a closed year publishes a
  * `revised` version with a new digest while the final one stays retrievable; every published
  * version passes `audit check`, and an as-of replay at an earlier publication's position
- * reproduces it byte for byte.
+ * reproduces it byte for byte; closing a year that changes no figure publishes it again as final.
  */
 const dir = mkdtempSync(join(tmpdir(), 'dvk-ranking-'));
 const log = pino({ level: 'silent' });
@@ -152,5 +152,29 @@ describe('ranking publisher', () => {
     expect(r.ok).toBe(false);
     expect(r.checks.find((c) => c.name === 'content digest')!.ok).toBe(false);
     expect(r.differences.join('\n')).toContain(`${m.content.entries[0]!.unitId}: total 100 →`);
+  });
+
+  it('closing the open year, which changes no figure, publishes its rankings again as final', async () => {
+    const open = first.filter((m) => m.status === 'provisional');
+    expect(open).toHaveLength(4);
+    const year = open[0]!.year;
+    const close: Envelope = {
+      id: '99999999-0000-4000-8000-000000000002',
+      type: 'YearClosed',
+      schemaVersion: 1,
+      source: 'ban-dan-van',
+      occurredAt: `${year + 1}-01-20T08:00:00+07:00`,
+      data: { year, closedAt: `${year + 1}-01-20T08:00:00+07:00` },
+    };
+    expect(E.isRight(await store.appendMany([close]))).toBe(true);
+    await catchUpAll();
+    const finals = await publisher.publish();
+    expect(finals.map((m) => `${m.year}/${m.list}`).sort()).toEqual(open.map((m) => `${m.year}/${m.list}`).sort());
+    for (const m of finals) {
+      const before = open.find((x) => x.list === m.list)!;
+      expect([m.status, m.version, m.contentDigest]).toEqual(['final', before.version + 1, before.contentDigest]);
+      expect((await auditCheck(store, m, rulebooks.rulebooks)).ok).toBe(true);
+    }
+    expect(await publisher.publish()).toEqual([]); // final, and nothing changed since: nothing new
   });
 });
