@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# One image for every dvk service (ingest, scoring, ranking, api). Each service is a `pnpm deploy`
+# One image for every dvk service (ingest, scoring, ranking, api) and the `dvk` command (cli). Each service is a `pnpm deploy`
 # of its workspace package with production dependencies only, under /app/<service>; compose picks
 # the service with its working directory and command:
 #   working_dir: /app/scoring   command: ["node", "--import", "tsx", "src/main.ts"]
@@ -24,7 +24,8 @@ COPY pnpm-lock.yaml pnpm-workspace.yaml ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline
-ARG SERVICES="ingest scoring ranking api"
+# cli: the `dvk` command, for operators (sources, admins, backups, verify): see infra/README.md.
+ARG SERVICES="ingest scoring ranking api cli"
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     set -eu; \
     for s in $SERVICES; do \

@@ -129,6 +129,9 @@ describe('infra files (static checks, no Docker needed)', () => {
     expect(d).toMatch(/npm install -g pnpm@10/);
     expect(d).toMatch(/pnpm install --frozen-lockfile/);
     expect(d).toMatch(/deploy --legacy --prod "\/out\/\$s"/);
+    // every service, and the dvk command the operations guide runs in a container (/app/cli)
+    const services = /^ARG SERVICES="([^"]*)"/m.exec(d)?.[1]?.split(' ') ?? [];
+    expect(services.sort()).toEqual([...DVK_SERVICES, 'cli'].sort());
     const runtime = d.slice(d.indexOf('AS runtime'));
     expect(runtime).toMatch(/^USER dvk$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\/app\/healthcheck\.mjs/m);
@@ -136,8 +139,11 @@ describe('infra files (static checks, no Docker needed)', () => {
     expect(file('.dockerignore')).toMatch(/^\*\*\/node_modules$/m);
   });
 
-  it('has an operations guide covering start, scaling, rebuilds, backups and rulebook upgrades', () => {
+  it('has an operations guide covering start, sources, scaling, rebuilds, backups and rulebook upgrades', () => {
     const guide = file('infra/README.md');
-    for (const heading of ['Start', 'Scale the ingest consumers', 'Rebuild the projections', 'Back up', 'Upgrade the rulebook']) expect(guide).toContain(`## ${heading}`);
+    for (const heading of ['Start', 'Register the upstream sources', 'Scale the ingest consumers', 'Rebuild the projections', 'Back up', 'Upgrade the rulebook'])
+      expect(guide).toContain(`## ${heading}`);
+    // the dvk command in the image, on the ingest service's file
+    expect(guide).toContain('-w /app/cli ingest node --import tsx src/main.ts --db /data/ingest.sqlite');
   });
 });

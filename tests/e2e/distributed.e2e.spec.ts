@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,7 +12,7 @@ import pino from 'pino';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { StartedTestContainer } from 'testcontainers';
 import { openSqliteEventStore } from '@dvk/event-store-sqlite';
-import { SourceRegistry, importStream } from '@dvk/ingestion';
+import { importStream } from '@dvk/ingestion';
 import { ScoringProjection, catchUp } from '@dvk/projections';
 import { SOURCES, generateLines } from '@dvk/sample';
 import { defaultRulebook, rulebookSet } from '@dvk/scoring';
@@ -35,8 +35,8 @@ import { RANK_LISTS, RankingMessage } from '../../packages/contracts/src/index.j
  *   three processes (`DVK_STORE=sqlite`): runs here and in CI.
  *
  * Kafka messages carry no token: the ingest service trusts the `dvk-source` header only for sources
- * registered in its file, so the sample's sources are registered there first (as `dvk sources
- * add` does in production). Checked: every event stored exactly once (a redelivery stores
+ * registered in its file, so the sample's sources are registered there first, with `dvk sources
+ * add` as in production. Checked: every event stored exactly once (a redelivery stores
  * nothing), and the year's final rankings on dvk.rankings — one per list, parsing with the
  * contract — carry the same content digests as an embedded `dvk import` of the same lines.
  */
@@ -47,7 +47,6 @@ type Svc = (typeof SERVICES)[number];
 const KAFKA_IMAGE = process.env.DVK_KAFKA_IMAGE ?? 'apache/kafka:3.8.0';
 const ESDB_IMAGE = process.env.DVK_ESDB_IMAGE ?? 'eventstore/eventstore:24.10';
 const YEAR = 2016;
-const ALL_SCOPE = { units: '*', descendants: false, kinds: '*', types: '*' } as const;
 
 /** What a set-up provides to the flow. */
 interface Infra {
@@ -110,11 +109,16 @@ function distributedFlow(setup: string, start: (dir: string) => Promise<Infra>, 
   beforeAll(async () => {
     infra = await start(dir);
     kafka = new Kafka({ clientId: 'dvk-e2e', brokers: [...infra.brokers], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
-    // The sample's sources, registered in the ingest service's file (scope: everything).
-    const local = openSqliteEventStore({ path: infra.sourcesFile });
-    const registry = new SourceRegistry(local.db);
-    for (const name of Object.values(SOURCES)) registry.add(name, ALL_SCOPE);
-    await local.close();
+    // The sample's sources, registered in the ingest service's file (scope: everything) with the
+    // `dvk` command, as infra/README.md tells operators to ("Register the upstream sources").
+    for (const name of Object.values(SOURCES)) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--db', infra.sourcesFile, 'sources', 'add', name, '--json'], {
+        cwd: join(root, 'services', 'cli'),
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { token: string }).token).toMatch(/^dvk_/);
+    }
 
     for (const name of SERVICES) {
       const port = await freePort();
