@@ -25,7 +25,7 @@ beforeAll(async () => {
     saved[k] = process.env[k];
     process.env[k] = v;
   }
-  app = openApp({ db: tmp.file('serve.sqlite'), logLevel: 'silent' }, pino({ level: 'silent' }));
+  app = openApp({ db: tmp.file('serve.sqlite'), logLevel: 'silent' }, pino({ level: 'silent' }), { create: true });
   served = await serve(app, app.log, { port: 0, host: '127.0.0.1' });
   url = served.url;
   sourceToken = served.ingest.ingestor.sources.add('bdv', ALL);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { REDACT } from '@dvk/service-kit';
@@ -34,9 +35,32 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Opens the embedded store and its read model (same SQLite file). */
-export function openApp(o: GlobalOptions, log = makeLogger(o)): App {
+/** `--year`: a four-digit year from 2016, the first year of the plan (docs/rulebook-decisions.md #20). */
+export function parseYear(v: string): number {
+  const y = Number(v);
+  if (!/^\d{4}$/.test(v) || y < 2016) throw new Error(`--year must be a four-digit year from 2016 (got "${v}")`);
+  return y;
+}
+
+/** A whole-number option between `min` and `max`, refused with a message naming it otherwise. */
+export function wholeNumber(option: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) throw new Error(`${option} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''} (got "${v}")`);
+    return n;
+  };
+}
+
+/**
+ * Opens the embedded store and its read model (same SQLite file). Only the commands that write
+ * events or sources (`import`, `start`, `sources add`, `admin init`) may create it: any other
+ * command on a path with no store is an error — a mistyped `--db` must not answer with an empty
+ * report.
+ */
+export function openApp(o: GlobalOptions, log = makeLogger(o), opts: { create?: boolean } = {}): App {
   const path = dbPath(o);
+  if (!opts.create && !existsSync(path))
+    throw new Error(`no store at ${path}: give --db PATH or DVK_DB (dvk import FILE, or pnpm start, creates one)`);
   const store = openSqliteEventStore({ path });
   const rulebooks = rulebooksInForce(store.db);
   const projection = new ScoringProjection({ db: store.db, rulebooks, log });

@@ -29,7 +29,8 @@ export function registerSources(program: Command): void {
     .option('--json', 'print the source and token as JSON')
     .option(...ADMIN_TOKEN_OPTION)
     .action((name: string, o: { units?: string; descendants?: boolean; kinds?: string; types?: string; replace?: boolean; json?: boolean; adminToken?: string }, c: Command) => {
-      const app = openApp(c.optsWithGlobals<GlobalOptions>());
+      // The first source may be registered before any event (the ingest service's own file).
+      const app = openApp(c.optsWithGlobals<GlobalOptions>(), undefined, { create: true });
       try {
         const admin = requireAdmin(app, adminTokenOf(o), 'dvk sources add');
         const scope = {

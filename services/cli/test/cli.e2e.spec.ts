@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,5 +147,37 @@ describe('every dvk command has --help', () => {
     walk(program, []);
     expect(program.commands.map((c) => c.name())).toEqual(expect.arrayContaining(['start', 'import', 'report', 'explain', 'rejected', 'generate', 'verify', 'audit', 'diff-rules', 'rulebook', 'rebuild', 'sources']));
     expect(dvk(['report', '--help']).stdout).toContain('--as-of');
+  });
+});
+
+describe('dvk refuses what it cannot do, saying which option and why', () => {
+  it('a store that is not there is an error (and is not created), except for the commands that write', () => {
+    const missing = join(dir, 'no-such-dir', 'typo.sqlite');
+    for (const args of [['report', '--year', '2019'], ['explain', '--unit', 'x', '--year', '2019'], ['rejected'], ['verify'], ['rankings', 'publish']]) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'services/cli/src/main.ts'), '--db', missing, ...args], { cwd: root, encoding: 'utf8' });
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.stderr).toContain(`no store at ${missing}`);
+    }
+    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+    // the first source of an ingest service's file is registered before any event
+    const fresh = join(dir, 'ingest.sqlite');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'services/cli/src/main.ts'), '--db', fresh, 'sources', 'add', 'ban-dan-van', '--json'], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(fresh)).toBe(true);
+  });
+
+  it.each([
+    [['report', '--year', 'abc'], '--year must be a four-digit year from 2016 (got "abc")'],
+    [['report', '--year', '1999'], '--year must be a four-digit year from 2016 (got "1999")'],
+    [['report', '--year', '2019', '--top', 'x'], '--top must be a whole number from 1 (got "x")'],
+    [['report', '--year', '2019', '--as-of', '99999999'], '--as-of 99999999: the log ends at position'],
+    [['explain', '--unit', 'x', '--year', '20l9'], '--year must be a four-digit year'],
+    [['digest', '--at', '-1'], '--at must be a whole number from 0 (got "-1")'],
+    [['audit', 'check', '/etc/hostname'], '/etc/hostname is not a JSON file'],
+    [['generate', '--seed', 'x', '--out', '/dev/null'], '--seed must be a whole number from 0 (got "x")'],
+  ])('dvk %j', (args, message) => {
+    const r = dvk(args, { allowFail: true });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(message);
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { AdminRegistry, type Actor } from '@dvk/ingestion';
-import { openApp, type App, type GlobalOptions } from '../app.js';
+import { openApp, wholeNumber, type App, type GlobalOptions } from '../app.js';
 
 /**
  * `dvk admin …`: the admin role, separate from sources (see SECURITY.md). `dvk admin init` makes
@@ -47,8 +47,8 @@ export function requireAdmin(app: App, token: string | undefined, action: `dvk $
   };
 }
 
-const withApp = async <T>(c: Command, fn: (app: App) => Promise<T> | T): Promise<T> => {
-  const app = openApp(c.optsWithGlobals<GlobalOptions>());
+const withApp = async <T>(c: Command, fn: (app: App) => Promise<T> | T, opts: { create?: boolean } = {}): Promise<T> => {
+  const app = openApp(c.optsWithGlobals<GlobalOptions>(), undefined, opts);
   try {
     return await fn(app);
   } finally {
@@ -75,7 +75,7 @@ export function registerAdmin(program: Command): void {
         if (E.isLeft(r)) throw new AdminRequiredError(`dvk admin init: ${r.left.message}`);
         app.log.info({ action: 'admin.init', actor: o.name }, 'admin action');
         printToken(o.json, o.name, r.right, 'Đã tạo quản trị viên đầu tiên');
-      }),
+      }, { create: true }),
     );
 
   cmd
@@ -126,7 +126,7 @@ export function registerAdmin(program: Command): void {
   cmd
     .command('log')
     .description('The latest admin actions (who, what, when), newest first')
-    .option('--limit <n>', 'how many', (v) => parseInt(v, 10), 50)
+    .option('--limit <n>', 'how many', wholeNumber('--limit', 1), 50)
     .option('--json', 'print JSON')
     .action((o: { limit: number; json?: boolean }, c: Command) =>
       withApp(c, (app) => {

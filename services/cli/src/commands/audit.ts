@@ -6,7 +6,7 @@ import { DigestFile, LogDigestBuilder, Verifier, type VerifyReport } from '@dvk/
 import { logDigest } from '@dvk/event-store';
 import { storedRows } from '@dvk/event-store-sqlite';
 import { auditCheck } from '@dvk/projections';
-import { openApp, type App, type GlobalOptions } from '../app.js';
+import { openApp, wholeNumber, type App, type GlobalOptions } from '../app.js';
 import { knownRulebooks } from './rulebook.js';
 import { Progress } from '../ui.js';
 
@@ -26,9 +26,19 @@ export function verifyStore(app: App, expected: DigestFile | null, quiet = false
   return v.finish(app.store.streamHeads());
 }
 
+/** A JSON file, or an error naming the file and why it cannot be read as JSON. */
+function readJsonFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${path} is not a JSON file (${(err as Error).message})`);
+  }
+}
+
 /** Reads a digest from a file: an exported digest, or a published ranking message carrying one. */
 export function readDigestFile(path: string): DigestFile {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const raw = readJsonFile(path);
   const asRanking = RankingMessage.safeParse(raw);
   if (asRanking.success) return asRanking.data.logDigest;
   const d = DigestFile.safeParse(raw);
@@ -75,7 +85,7 @@ export function registerAudit(program: Command): void {
   program
     .command('digest')
     .description('Export the log digest (Merkle root over stream heads, order hash) at a position, with every stream head')
-    .option('--at <position>', 'log position (default: the end of the log)', (v) => parseInt(v, 10))
+    .option('--at <position>', 'log position (default: the end of the log)', wholeNumber('--at', 0))
     .option('--out <file>', 'write it to a file (default: stdout)')
     .action(async (o: { at?: number; out?: string }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
@@ -101,7 +111,7 @@ export function registerAudit(program: Command): void {
     .action(async (file: string, o: { rulebook?: string[]; json?: boolean }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
       try {
-        const parsed = RankingMessage.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+        const parsed = RankingMessage.safeParse(readJsonFile(file));
         if (!parsed.success) throw new Error(`${file} is not a ranking message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         const r = await auditCheck(app.store, parsed.data, knownRulebooks(app, o.rulebook ?? []));
         if (o.json) process.stdout.write(JSON.stringify(r) + '\n');

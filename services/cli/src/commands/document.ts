@@ -12,8 +12,7 @@ import {
   type DocumentConfig,
   type RequiredField,
 } from '@dvk/documents';
-import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
-import { parseYear } from './sheet.js';
+import { openApp, parseYear, refresh, type App, type GlobalOptions } from '../app.js';
 
 /**
  * `dvk document` (issue 9): the annual report "Báo cáo kết quả đánh giá, xếp loại công tác dân

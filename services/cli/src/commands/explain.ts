@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { explainUnitYear, type EventRef, type ExplainedUnitYear } from '@dvk/projections';
 import { buildContext, rollStatus } from '@dvk/scoring';
-import { openApp, refresh, type GlobalOptions } from '../app.js';
+import { openApp, parseYear, refresh, type GlobalOptions } from '../app.js';
 import { KIND_LABEL, NOT_RATED, TIER_LABEL, TITLE_LABEL, VETO_LABEL, vn } from '../ui.js';
 
 const short = (e: EventRef | undefined): string => {
@@ -51,7 +51,7 @@ export function registerExplain(program: Command): void {
     .command('explain')
     .description('Every figure of a unit-year with its rule and the events behind it (also those superseded or rejected, and why)')
     .requiredOption('--unit <id>', 'unit id')
-    .requiredOption('--year <year>', 'the year', (v) => parseInt(v, 10))
+    .requiredOption('--year <year>', 'the year', parseYear)
     .option('--json', 'print JSON')
     .action(async (o: { unit: string; year: number; json?: boolean }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());

@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { exportYear, logDigestUpTo, type ExportFormat } from '@dvk/documents';
-import { openApp, refresh, type GlobalOptions } from '../app.js';
-import { parseYear } from './sheet.js';
+import { openApp, parseYear, refresh, type GlobalOptions } from '../app.js';
 
 /**
  * `dvk export` (issue 9): a year's results for spreadsheets — every unit's criteria, total,

@@ -64,7 +64,7 @@ export function registerImport(program: Command): void {
     .option('--json', 'print only the summary as JSON on stdout')
     .action(async (file: string, o: { asSource?: string; json?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const app = openApp(g);
+      const app = openApp(g, undefined, { create: true });
       try {
         const { authorizerForSource } = await import('../sources.js');
         const authorize = o.asSource ? authorizerForSource(app, o.asSource) : undefined;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { RANK_LISTS } from '@dvk/contracts';
 import { startRanking } from '@dvk/svc-ranking';
-import { openApp, refresh, type GlobalOptions } from '../app.js';
+import { openApp, parseYear, refresh, wholeNumber, type GlobalOptions } from '../app.js';
 
 export function registerRankings(program: Command): void {
   const cmd = program.command('rankings').description('Published rankings: publish the changed ones, show any version (for `dvk audit check`)');
@@ -28,9 +28,9 @@ export function registerRankings(program: Command): void {
   cmd
     .command('show')
     .description('Print a published ranking message (the latest, or --version N) as JSON')
-    .requiredOption('--year <year>', 'the year', (v) => parseInt(v, 10))
+    .requiredOption('--year <year>', 'the year', parseYear)
     .requiredOption('--list <list>', `the list: ${RANK_LISTS.join(', ')}`)
-    .option('--version <n>', 'an earlier version', (v) => parseInt(v, 10))
+    .option('--version <n>', 'an earlier version', wholeNumber('--version', 1))
     .action((o: { year: number; list: string; version?: number }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());
       try {

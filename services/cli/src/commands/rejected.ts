@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { rejectedWithIds } from '@dvk/projections';
-import { openApp, refresh, type GlobalOptions } from '../app.js';
+import { openApp, parseYear, refresh, type GlobalOptions } from '../app.js';
 
 export function registerRejected(program: Command): void {
   program
     .command('rejected')
     .description('Rejected facts (kept in the log, excluded from scoring) and dead-lettered input, with reasons')
-    .option('--year <year>', 'only rejected facts of this year', (v) => parseInt(v, 10))
+    .option('--year <year>', 'only rejected facts of this year', parseYear)
     .option('--json', 'print JSON: {"rejectedFacts": [...], "deadLetters": [...]}')
     .action(async (o: { year?: number; json?: boolean }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());

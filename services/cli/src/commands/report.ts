@@ -4,12 +4,18 @@ import { canonicalJson, type Kpi, type YearReport } from '@dvk/contracts';
 import * as E from 'fp-ts/lib/Either.js';
 import { replayState } from '@dvk/projections';
 import { buildContext, evaluateYear, yearReport } from '@dvk/scoring';
-import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { openApp, parseYear, refresh, wholeNumber, type App, type GlobalOptions } from '../app.js';
 import { KIND_LABEL, LIST_TITLE, NOT_RATED, TIER_LABEL, TITLE_LABEL, VETO_LABEL, vn } from '../ui.js';
 
 /** Resolves `--as-of`: a log position, or the last position appended at or before a time. */
 export async function asOfPosition(app: App, asOf: string): Promise<number> {
-  if (/^\d+$/.test(asOf)) return Number(asOf);
+  if (/^\d+$/.test(asOf)) {
+    const head = await app.store.head();
+    if (E.isLeft(head)) throw new Error(head.left.message);
+    // A position the log has not reached would silently read as the present: refuse it.
+    if (Number(asOf) > head.right.position) throw new Error(`--as-of ${asOf}: the log ends at position ${head.right.position}`);
+    return Number(asOf);
+  }
   if (Number.isNaN(Date.parse(asOf))) throw new Error(`--as-of ${asOf}: neither a log position nor an ISO-8601 timestamp`);
   const p = await app.store.positionAt(asOf);
   if (E.isLeft(p)) throw new Error(p.left.message);
@@ -80,9 +86,9 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description("A year's KPIs against the plan's targets and every ranking list with tiers and titles")
-    .requiredOption('--year <year>', 'the year', (v) => parseInt(v, 10))
+    .requiredOption('--year <year>', 'the year', parseYear)
     .option('--json', 'only the report as JSON on stdout (logs go to stderr)')
-    .option('--top <n>', 'show only the first n of each ranking (text output)', (v) => parseInt(v, 10))
+    .option('--top <n>', 'show only the first n of each ranking (text output)', wholeNumber('--top', 1))
     .option('--as-of <position|timestamp>', 'replay the log as it was: up to a log position, or up to what had been appended at a time (ISO-8601)')
     .action(async (o: { year: number; json?: boolean; top?: number; asOf?: string }, c: Command) => {
       const app = openApp(c.optsWithGlobals<GlobalOptions>());

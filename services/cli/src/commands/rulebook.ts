@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { installRulebook, rebuild, replayState, rulebookHistory } from '@dvk/projections';
 import { buildContext, evaluateYear, loadRulebook, type RankedCard, type Rulebook, type ScoringState } from '@dvk/scoring';
-import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { openApp, parseYear, refresh, type App, type GlobalOptions } from '../app.js';
 import { Progress, TIER_LABEL, TITLE_LABEL } from '../ui.js';
 import { ADMIN_TOKEN_OPTION, adminTokenOf, requireAdmin } from './admin.js';
 
@@ -177,7 +177,7 @@ export function registerRulebook(program: Command): void {
   program
     .command('diff-rules')
     .description('Apply another rulebook to the same history and list the units whose tier, title or rank change, and why')
-    .requiredOption('--year <year>', 'the year', (v) => parseInt(v, 10))
+    .requiredOption('--year <year>', 'the year', parseYear)
     .requiredOption('--rulebook <file>', 'the other rulebook')
     .option('--json', 'print JSON')
     .action(async (o: { year: number; rulebook: string; json?: boolean }, c: Command) => {

@@ -14,7 +14,7 @@ import {
   type SheetProblem,
   type SheetRejected,
 } from '@dvk/documents';
-import { openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { openApp, parseYear, refresh, type App, type GlobalOptions } from '../app.js';
 import { vn } from '../ui.js';
 import { reportJson } from './report.js';
 
@@ -22,12 +22,6 @@ import { reportJson } from './report.js';
  * `dvk sheet template` and `dvk sheet import` (issue 9): the XLSX scoresheets commune offices
  * fill in, and their import as `CriterionAssessed` events — all or nothing unless `--partial`.
  */
-
-export function parseYear(v: string): number {
-  const y = Number(v);
-  if (!/^\d{4}$/.test(v) || y < 2016) throw new Error(`--year must be a four-digit year from 2016 (got "${v}")`);
-  return y;
-}
 
 /** The units of a year from the read model's report (evaluated when the year has no stored results). */
 export function yearReportOf(app: App, year: number): YearReport {

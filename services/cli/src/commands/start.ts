@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import type { YearReport } from '@dvk/contracts';
-import { dbPath, makeLogger, openApp, refresh, type App, type GlobalOptions } from '../app.js';
+import { dbPath, makeLogger, openApp, refresh, wholeNumber, type App, type GlobalOptions } from '../app.js';
 import { serve } from '../serve.js';
 import { importFile, printSummary } from './import.js';
 import { writeSample } from './generate.js';
@@ -35,13 +35,13 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('The main job: open the embedded store (filling it with the sample district when empty), bring the results up to date, print the latest year')
-    .option('--top <n>', 'entries per ranking list to print', (v) => parseInt(v, 10), 10)
+    .option('--top <n>', 'entries per ranking list to print', wholeNumber('--top', 1), 10)
     .option('--no-serve', 'print and exit, without serving the dashboard and the ingest API')
-    .option('--port <port>', 'HTTP port of the dashboard, API and ingest (env DVK_PORT, default 8080)', (v) => parseInt(v, 10))
+    .option('--port <port>', 'HTTP port of the dashboard, API and ingest (env DVK_PORT, default 8080)', wholeNumber('--port', 0, 65535))
     .action(async (o: { top: number; serve: boolean; port?: number }, c: Command) => {
       const g = c.optsWithGlobals<GlobalOptions>();
       const log = makeLogger(g);
-      const app = openApp(g, log);
+      const app = openApp(g, log, { create: true });
       let served = false;
       try {
         process.stderr.write(`Kho dữ liệu: ${dbPath(g)}\n`);
