@@ -104,6 +104,9 @@ export class Ingestor {
     this.baseLookup = readModelUnitLookup(o.store.db);
     const q = readModelQueries(o.store.db);
     this.checkpoint = () => q.checkpoint(this.projection?.name ?? 'scoring');
+    // Read at every scrape: right from the start (a restarted service is not at 0), and also when
+    // another component (the scoring service) keeps the read model.
+    this.metrics.setReadModelPositionSource(() => this.checkpoint()?.position ?? 0);
   }
 
   /** Runs tasks one after the other; a failing task does not stop the queue. */
@@ -324,7 +327,6 @@ export class Ingestor {
         }
       }
       this.dirty = false;
-      this.metrics.readModelPosition.set(position);
       this.log.debug({ position, rebuilt, ms: Math.round(performance.now() - t0) }, 'read model up to date');
       return true;
     } catch (err) {

@@ -14,7 +14,12 @@ export interface IngestMetrics {
   /** Requests refused whole (400, 413, 415), by code: nothing of them was appended. */
   readonly requestsRefused: Counter<'code'>;
   readonly readModelPosition: Gauge<string>;
+  /** Where the position gauge reads from at every scrape (the read model's checkpoint). */
+  setReadModelPositionSource(source: () => number): void;
 }
+
+/** Per registry: the function the position gauge reads (mounting the routes twice shares it). */
+const positionSources = new WeakMap<Registry, () => number>();
 
 function once<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
@@ -49,7 +54,16 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
       new Counter({ name: 'dvk_ingest_requests_refused_total', help: 'HTTP requests refused whole (malformed body, too large, wrong content type), by error code', labelNames: ['code'], registers }),
     ),
     readModelPosition: once(registry, 'dvk_ingest_read_model_position', () =>
-      new Gauge({ name: 'dvk_ingest_read_model_position', help: 'Log position the read model (unit index) was last brought up to by ingest', registers }),
+      new Gauge({
+        name: 'dvk_ingest_read_model_position',
+        help: 'Log position of the read model (unit index) the scope checks use, read at every scrape',
+        registers,
+        collect() {
+          const source = positionSources.get(registry);
+          if (source) this.set(source());
+        },
+      }),
     ),
+    setReadModelPositionSource: (source) => void positionSources.set(registry, source),
   };
 }

@@ -349,6 +349,19 @@ describe('health, readiness and metrics', () => {
     expect(m).toMatch(/dvk_ingest_events_rejected_total\{[^}]*reason="source_mismatch"[^}]*\} 1/);
     expect(m).toMatch(/dvk_ingest_batch_duration_seconds_count\{[^}]*channel="http"[^}]*\} 2/);
   });
+
+  it('reports the read model position at every scrape, also when another component keeps the read model', async () => {
+    const { svc, post, db } = await service();
+    await post(ndjson([registered('xa-a', 'commune_party', 'ban-dan-van'), dialogue('xa-a', 'ban-dan-van', 1)]));
+    expect(await svc.ingestor.syncReadModel()).toBe(true);
+    const gauge = async (s: typeof svc) => /dvk_ingest_read_model_position\{[^}]*\} (\d+)/.exec((await s.app.app.inject({ method: 'GET', url: '/metrics' })).body)?.[1];
+    expect(await gauge(svc)).toBe('2');
+    await svc.close();
+    // restarted with the read model kept by another component (the scoring service, as in pnpm start)
+    const again = await startIngest({ config: testConfig({ db, projection: 'off' }), log });
+    open.push(again);
+    expect(await gauge(again)).toBe('2');
+  });
 });
 
 describe('mounted in a host app (pnpm start)', () => {

@@ -78,6 +78,8 @@ export async function startScoring(o: ScoringServiceOptions): Promise<ScoringSer
         continue;
       }
       delay = 250;
+      // Also when the catch-up had nothing to commit: a restarted service is not at position 0.
+      position.set(projection.committedPosition);
       sub = follow(o.store, projection, { onCommit });
       live = true;
       problem = null;
