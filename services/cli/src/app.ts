@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { REDACT } from '@dvk/service-kit';
@@ -33,6 +33,16 @@ export interface App {
   projection: ScoringProjection;
   queries: ReadModelQueries;
   close(): Promise<void>;
+}
+
+/** A JSON file given on the command line, or an error naming the file and why it is not JSON. */
+export function readJsonFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${path} is not a JSON file (${(err as Error).message})`);
+  }
 }
 
 /** `--year`: a four-digit year from 2016, the first year of the plan (docs/rulebook-decisions.md #20). */

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { RankingMessage } from '@dvk/contracts';
@@ -6,7 +6,7 @@ import { DigestFile, LogDigestBuilder, Verifier, type VerifyReport } from '@dvk/
 import { logDigest } from '@dvk/event-store';
 import { storedRows } from '@dvk/event-store-sqlite';
 import { auditCheck } from '@dvk/projections';
-import { openApp, wholeNumber, type App, type GlobalOptions } from '../app.js';
+import { openApp, readJsonFile, wholeNumber, type App, type GlobalOptions } from '../app.js';
 import { knownRulebooks } from './rulebook.js';
 import { Progress } from '../ui.js';
 
@@ -24,16 +24,6 @@ export function verifyStore(app: App, expected: DigestFile | null, quiet = false
   bar.update(n);
   bar.stop();
   return v.finish(app.store.streamHeads());
-}
-
-/** A JSON file, or an error naming the file and why it cannot be read as JSON. */
-function readJsonFile(path: string): unknown {
-  const text = readFileSync(path, 'utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new Error(`${path} is not a JSON file (${(err as Error).message})`);
-  }
 }
 
 /** Reads a digest from a file: an exported digest, or a published ranking message carrying one. */

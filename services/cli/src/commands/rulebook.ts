@@ -1,21 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { installRulebook, rebuild, replayState, rulebookHistory } from '@dvk/projections';
 import { buildContext, evaluateYear, loadRulebook, type RankedCard, type Rulebook, type ScoringState } from '@dvk/scoring';
-import { openApp, parseYear, refresh, type App, type GlobalOptions } from '../app.js';
+import { openApp, parseYear, readJsonFile, refresh, type App, type GlobalOptions } from '../app.js';
 import { Progress, TIER_LABEL, TITLE_LABEL } from '../ui.js';
 import { ADMIN_TOKEN_OPTION, adminTokenOf, requireAdmin } from './admin.js';
 
 /** Loads a rulebook file, or throws with every problem named. */
 export function rulebookFromFile(path: string): Rulebook {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`${path}: not a JSON file (${(err as Error).message})`);
-  }
-  const r = loadRulebook(raw);
+  const r = loadRulebook(readJsonFile(path));
   if (E.isLeft(r)) throw new Error(`${path}: invalid rulebook: ${r.left.message}`);
   return r.right;
 }
