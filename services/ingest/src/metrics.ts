@@ -13,8 +13,7 @@ export interface IngestMetrics {
   readonly authFailures: Counter<string>;
   /** Requests refused whole (400, 413, 415), by code: nothing of them was appended. */
   readonly requestsRefused: Counter<'code'>;
-  readonly readModelPosition: Gauge<string>;
-  /** Where the position gauge reads from at every scrape (the read model's checkpoint). */
+  /** Where `dvk_ingest_read_model_position` reads from at every scrape (the read model's checkpoint). */
   setReadModelPositionSource(source: () => number): void;
 }
 
@@ -28,6 +27,17 @@ function once<T>(registry: Registry, name: string, make: () => T): T {
 /** The metrics, registered once per registry (mounting the routes twice reuses them). */
 export function ingestMetrics(registry: Registry): IngestMetrics {
   const registers = [registry];
+  once(registry, 'dvk_ingest_read_model_position', () =>
+    new Gauge({
+      name: 'dvk_ingest_read_model_position',
+      help: 'Log position of the read model (unit index) the scope checks use, read at every scrape',
+      registers,
+      collect() {
+        const source = positionSources.get(registry);
+        if (source) this.set(source());
+      },
+    }),
+  );
   return {
     appended: once(registry, 'dvk_ingest_events_appended_total', () =>
       new Counter({ name: 'dvk_ingest_events_appended_total', help: 'Events appended to the store', labelNames: ['channel'], registers }),
@@ -52,17 +62,6 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
     ),
     requestsRefused: once(registry, 'dvk_ingest_requests_refused_total', () =>
       new Counter({ name: 'dvk_ingest_requests_refused_total', help: 'HTTP requests refused whole (malformed body, too large, wrong content type), by error code', labelNames: ['code'], registers }),
-    ),
-    readModelPosition: once(registry, 'dvk_ingest_read_model_position', () =>
-      new Gauge({
-        name: 'dvk_ingest_read_model_position',
-        help: 'Log position of the read model (unit index) the scope checks use, read at every scrape',
-        registers,
-        collect() {
-          const source = positionSources.get(registry);
-          if (source) this.set(source());
-        },
-      }),
     ),
     setReadModelPositionSource: (source) => void positionSources.set(registry, source),
   };

@@ -100,16 +100,17 @@ export class RankingPublisher {
     if (!cp) return E.right([]);
     const position = cp.position;
     const years = new Map(this.queries.years().map((y) => [y.year, y]));
-    const isClosed = (year: number) => {
+    /** The position of the year's close, when the read model has reached it; else null. */
+    const closedAt = (year: number): number | null => {
       const c = years.get(year)?.closedPosition;
-      return c != null && c <= position;
+      return c != null && c <= position ? c : null;
     };
     // A new version when the content changed, and also when the year was closed since a
     // provisional version: the close alone changes no figure, but consumers must learn that the
     // ranking is now final (or, if it changed at or after the close, revised).
     const changed = this.queries.rankingDigests().filter((r) => {
       const latest = this.queries.latestPublished(r.year, r.list)?.message;
-      return latest?.contentDigest !== r.digest || (latest.status === 'provisional' && isClosed(r.year));
+      return latest?.contentDigest !== r.digest || (latest.status === 'provisional' && closedAt(r.year) !== null);
     });
     if (changed.length === 0) return E.right([]);
 
@@ -120,7 +121,8 @@ export class RankingPublisher {
 
     const closes = await this.closeDigests(
       changed.flatMap((r) => {
-        return isClosed(r.year) ? [{ year: r.year, position: years.get(r.year)!.closedPosition! }] : [];
+        const c = closedAt(r.year);
+        return c === null ? [] : [{ year: r.year, position: c }];
       }),
     );
     if (E.isLeft(closes)) return closes;
@@ -129,7 +131,7 @@ export class RankingPublisher {
     const tx = this.o.db.transaction(() => {
       for (const r of changed) {
         const content = this.queries.rankingContent(r.year, r.list)!;
-        const status: RankingStatus = !isClosed(r.year) ? 'provisional' : closes.right.get(`${r.year}/${r.list}`) === r.digest ? 'final' : 'revised';
+        const status: RankingStatus = closedAt(r.year) === null ? 'provisional' : closes.right.get(`${r.year}/${r.list}`) === r.digest ? 'final' : 'revised';
         const previous = this.queries.latestPublished(r.year, r.list);
         const message = RankingMessage.parse({
           schema: 'dvk.ranking/1',
