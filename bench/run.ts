@@ -31,24 +31,23 @@ Options:
   --seed S             the generator's seed (default 2016)
   -h, --help           this text
 `;
-let parsed: ReturnType<typeof parseArgs<{ options: Record<string, { type: 'string' | 'boolean'; short?: string }> }>>;
-try {
-  parsed = parseArgs({
-    options: {
-      units: { type: 'string' }, years: { type: 'string' }, 'memory-units': { type: 'string' }, 'latency-samples': { type: 'string' },
-      repeat: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
-  process.exit(2);
+const NUMBER = { type: 'string' } as const;
+const OPTIONS = { units: NUMBER, years: NUMBER, 'memory-units': NUMBER, 'latency-samples': NUMBER, repeat: NUMBER, seed: NUMBER, help: { type: 'boolean', short: 'h' } } as const;
+function options() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
 }
-if (parsed.values.help) {
+const values = options();
+if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-function num(name: string, dflt: number): number {
-  const v = parsed.values[name];
+function num(name: Exclude<keyof typeof OPTIONS, 'help'>, dflt: number): number {
+  const v = values[name];
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) {
