@@ -11,6 +11,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import pino from 'pino';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { StartedTestContainer } from 'testcontainers';
+import type { EventStore } from '@dvk/event-store';
 import { openSqliteEventStore } from '@dvk/event-store-sqlite';
 import { importStream } from '@dvk/ingestion';
 import { ScoringProjection, catchUp } from '@dvk/projections';
@@ -19,7 +20,7 @@ import { defaultRulebook, rulebookSet } from '@dvk/scoring';
 import { fullyCommitted, startMockCluster, type MockCluster } from '@dvk/messaging/testing';
 import { dockerAvailable } from '../../packages/event-store-esdb/src/docker.js';
 import { openEsdbEventStore, type EsdbEventStore } from '../../packages/event-store-esdb/src/index.js';
-import { RANK_LISTS, RankingMessage } from '../../packages/contracts/src/index.js';
+import { RANK_LISTS, RankingMessage } from '@dvk/contracts';
 
 /**
  * The distributed flow end to end: Kafka → ingest → event store → scoring → ranking → Kafka topic
@@ -84,6 +85,13 @@ async function eventually<T>(what: string, ms: number, fn: () => Promise<T | nul
     await sleep(250);
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** A store's head, or the store's error thrown. */
+async function headOf(store: Pick<EventStore, 'head'>): Promise<{ events: number; position: number }> {
+  const h = await store.head();
+  if (E.isLeft(h)) throw new Error(h.left.message);
+  return h.right;
 }
 
 /** The content digests of YEAR's rankings from an embedded import of the same lines. */
@@ -288,11 +296,7 @@ describe.skipIf(!docker.available)('distributed flow on containers: Kafka → in
         brokers: [brokers],
         sourcesFile: files.ingest,
         env: (name) => ({ DVK_STORE: 'esdb', DVK_ESDB_URL: esdbUrl, DVK_READ_MODEL: files[name] }),
-        head: async () => {
-          const h = await store.head();
-          if (E.isLeft(h)) throw new Error(h.left.message);
-          return h.right;
-        },
+        head: () => headOf(store),
         stop: async () => {
           await store.close();
           await Promise.all([kafkaC?.stop(), esdbC?.stop()]);
@@ -319,11 +323,7 @@ describe.skipIf('skip' in cluster)('distributed flow on the Kafka mock cluster: 
         brokers: c.brokers,
         sourcesFile: db,
         env: () => ({ DVK_STORE: 'sqlite', DVK_DB: db }),
-        head: async () => {
-          const h = await reader.head();
-          if (E.isLeft(h)) throw new Error(h.left.message);
-          return h.right;
-        },
+        head: () => headOf(reader),
         stop: async () => {
           await reader.close();
           c.stop();
