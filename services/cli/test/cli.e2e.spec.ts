@@ -17,8 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'dvk-cli-'));
 const db = join(dir, 'dvk.sqlite');
 const sample = join(dir, 'sample.ndjson');
 
-function dvk(args: string[], opts: { allowFail?: boolean } = {}): { stdout: string; stderr: string; status: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'services/cli/src/main.ts'), '--db', db, ...args], {
+function dvk(args: string[], opts: { allowFail?: boolean; db?: string } = {}): { stdout: string; stderr: string; status: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'services/cli/src/main.ts'), '--db', opts.db ?? db, ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, DVK_LOG_LEVEL: 'warn' },
@@ -154,14 +154,14 @@ describe('dvk refuses what it cannot do, saying which option and why', () => {
   it('a store that is not there is an error (and is not created), except for the commands that write', () => {
     const missing = join(dir, 'no-such-dir', 'typo.sqlite');
     for (const args of [['report', '--year', '2019'], ['explain', '--unit', 'x', '--year', '2019'], ['rejected'], ['verify'], ['rankings', 'publish']]) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'services/cli/src/main.ts'), '--db', missing, ...args], { cwd: root, encoding: 'utf8' });
+      const r = dvk(args, { db: missing, allowFail: true });
       expect(r.status, args.join(' ')).not.toBe(0);
       expect(r.stderr).toContain(`no store at ${missing}`);
     }
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
     // the first source of an ingest service's file is registered before any event
     const fresh = join(dir, 'ingest.sqlite');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'services/cli/src/main.ts'), '--db', fresh, 'sources', 'add', 'ban-dan-van', '--json'], { cwd: root, encoding: 'utf8' });
+    const r = dvk(['sources', 'add', 'ban-dan-van', '--json'], { db: fresh, allowFail: true });
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(fresh)).toBe(true);
   });
