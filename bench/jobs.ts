@@ -111,7 +111,7 @@ export async function dvkReplay(db: string): Promise<JobResult> {
   const r = await rebuild(store, projection);
   if (E.isLeft(r)) throw new Error(r.left.message);
   const years = readModelQueries(store.db).years().length;
-  const res = done('replay', projection.position, t0, { years });
+  const res = done('replay', r.right.position, t0, { years });
   await store.close();
   return res;
 }

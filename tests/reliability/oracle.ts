@@ -140,7 +140,8 @@ const COMPARED: Record<string, string> = {
   // incremental commit leaves an unchanged year at the position of its last change, a rebuild
   // writes every year at the head. Every figure is compared.
   rm_years: 'year, report, rules, report_digest, kpi_explain, rulebook_id, rulebook_version, rulebook_hash, closed_position',
-  rm_scorecards: 'year, unit_id, list, kind, rank, total, complete, card',
+  rm_scorecards: 'year, unit_id, list, kind, total, complete, card',
+  rm_ranks: 'year, unit_id, rank, rank_rule, titles, title_rules',
   rm_ranking_content: 'year, list, content, digest',
   rm_rejected: 'position, unit_id, stream, type, year, code, reason',
   rm_units: 'unit_id, kind, name, name_norm, parent_id, registered_from, ended',

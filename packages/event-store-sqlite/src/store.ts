@@ -67,6 +67,12 @@ export interface SqliteEventStore extends EventStore, DeadLetterStore {
   readRawPageSync(after: number, maxCount: number, upTo?: number): RawRow[];
   /** The name of a stream id. */
   streamName(sid: number): string;
+  /**
+   * Every stream's events up to a log position, one stream at a time in stream order, streams in
+   * the order of their first event (stream ids are given in log order): the read of a streaming
+   * replay. `streams` is how many there are (some may yield no event at or before `upTo`).
+   */
+  readStreamsSync(upTo: number): { streams: number; each: Iterable<RecordedEvent[]> };
 }
 
 export type RawRow = [position: number, sid: number, revision: number, body: string, hashes: Buffer, recordedAt: number];
@@ -322,6 +328,24 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     return out;
   };
 
+  const streamEvents = db.prepare('SELECT position, revision, body FROM events WHERE sid = ? AND position <= ? ORDER BY revision').raw();
+  const readStreamsSync = (upTo: number): { streams: number; each: Iterable<RecordedEvent[]> } => {
+    const sids = db.prepare('SELECT sid, stream FROM streams ORDER BY sid').raw().all() as [number, string][];
+    function* each(): Generator<RecordedEvent[]> {
+      for (const [sid, stream] of sids) {
+        const rows = streamEvents.all(sid, upTo) as [number, number, string][];
+        if (rows.length === 0) continue;
+        const out: RecordedEvent[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i]!;
+          out[i] = { position: r[0], stream, revision: r[1], event: JSON.parse(r[2]) as Envelope };
+        }
+        yield out;
+      }
+    }
+    return { streams: sids.length, each: each() };
+  };
+
   const readPageSync = (after: number, maxCount: number, upTo?: number): StoredEvent[] =>
     (q.page.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as RawRow[]).map(toStored);
 
@@ -364,6 +388,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
     readRecordedPageSync,
     readRawPageSync: (after, maxCount, upTo) => q.page.all(after, upTo ?? Number.MAX_SAFE_INTEGER, maxCount) as RawRow[],
     streamName,
+    readStreamsSync,
 
     async readAt(positions) {
       return guard(() => {

@@ -31,14 +31,28 @@ export interface UnitRow {
   ended: string | null;
 }
 
-/** A stored scorecard with its year's rule texts put back (they are stored once per year). */
-function withRules(card: string, rules: string): ScorecardView {
-  const v = JSON.parse(card) as ScorecardView;
-  const r = JSON.parse(rules) as Record<string, string>;
-  for (const c of v.criteria) c.rule = r[c.id] ?? '';
-  v.bonus.rule = r.bonus ?? '';
+interface StoredCard {
+  card: string;
+  rules: string;
+  rank: number | null;
+  rank_rule: string;
+  titles: string;
+  title_rules: string;
+}
+/** A stored scorecard with its year's rule texts (stored once per year) and its rank and titles (rm_ranks) put back. */
+function withRules(r: StoredCard): ScorecardView {
+  const v = JSON.parse(r.card) as ScorecardView;
+  const rules = JSON.parse(r.rules) as Record<string, string>;
+  for (const c of v.criteria) c.rule = rules[c.id] ?? '';
+  v.bonus.rule = rules.bonus ?? '';
+  v.rank = r.rank;
+  v.rankRule = r.rank_rule;
+  v.titles = JSON.parse(r.titles) as string[];
+  v.titleRules = JSON.parse(r.title_rules) as string[];
   return v;
 }
+const CARD_SELECT =
+  'SELECT c.year, c.card, y.rules, r.rank, r.rank_rule, r.titles, r.title_rules FROM rm_scorecards c JOIN rm_years y ON y.year = c.year JOIN rm_ranks r ON r.year = c.year AND r.unit_id = c.unit_id';
 
 export function readModelQueries(db: Database.Database) {
   ensureReadModel(db);
@@ -46,8 +60,8 @@ export function readModelQueries(db: Database.Database) {
     years: db.prepare('SELECT year, position, closed_position, rulebook_id, rulebook_version, rulebook_hash, report_digest FROM rm_years ORDER BY year'),
     report: db.prepare<[number], { report: string }>('SELECT report FROM rm_years WHERE year = ?'),
     kpiExplain: db.prepare<[number], { kpi_explain: string }>('SELECT kpi_explain FROM rm_years WHERE year = ?'),
-    card: db.prepare<[number, string], { card: string; rules: string }>('SELECT c.card, y.rules FROM rm_scorecards c JOIN rm_years y ON y.year = c.year WHERE c.year = ? AND c.unit_id = ?'),
-    cardsOf: db.prepare<[string], { year: number; card: string; rules: string }>('SELECT c.year, c.card, y.rules FROM rm_scorecards c JOIN rm_years y ON y.year = c.year WHERE c.unit_id = ? ORDER BY c.year'),
+    card: db.prepare<[number, string], StoredCard>(`${CARD_SELECT} WHERE c.year = ? AND c.unit_id = ?`),
+    cardsOf: db.prepare<[string], StoredCard>(`${CARD_SELECT} WHERE c.unit_id = ? ORDER BY c.year`),
     content: db.prepare<[number, string], { content: string; digest: string; position: number }>('SELECT content, digest, position FROM rm_ranking_content WHERE year = ? AND list = ?'),
     contents: db.prepare<[], { year: number; list: string; digest: string; position: number }>('SELECT year, list, digest, position FROM rm_ranking_content ORDER BY year, list'),
     rejected: db.prepare('SELECT position, unit_id, stream, type, year, code, reason FROM rm_rejected WHERE (? IS NULL OR year = ?) ORDER BY position LIMIT ? OFFSET ?'),
@@ -91,10 +105,10 @@ export function readModelQueries(db: Database.Database) {
     },
     scorecard(year: number, unitId: string): ScorecardView | null {
       const r = q.card.get(year, unitId);
-      return r ? withRules(r.card, r.rules) : null;
+      return r ? withRules(r) : null;
     },
     scorecardsOfUnit(unitId: string): ScorecardView[] {
-      return q.cardsOf.all(unitId).map((r) => withRules(r.card, r.rules));
+      return q.cardsOf.all(unitId).map(withRules);
     },
     rankingContent(year: number, list: string): { content: RankingContent; json: string; digest: string; position: number } | null {
       const r = q.content.get(year, list);

@@ -35,10 +35,21 @@ CREATE TABLE IF NOT EXISTS rm_scorecards (
   unit_id  TEXT NOT NULL,
   list     TEXT NOT NULL,
   kind     TEXT NOT NULL,
-  rank     INTEGER,
   total    REAL NOT NULL,
   complete INTEGER NOT NULL,
-  card     TEXT NOT NULL,           -- JSON ScorecardView: every figure with its rule and events
+  card     TEXT NOT NULL,           -- JSON ScorecardView: every figure with its rule and events, but
+                                    -- rank and titles (null and [] here: they are in rm_ranks)
+  PRIMARY KEY (year, unit_id)
+) WITHOUT ROWID;
+-- Rank and titles of each scorecard: they depend on the whole list, so a streaming replay writes
+-- them once the year's every scorecard is known, and the card itself as soon as it is computed.
+CREATE TABLE IF NOT EXISTS rm_ranks (
+  year        INTEGER NOT NULL,
+  unit_id     TEXT NOT NULL,
+  rank        INTEGER,
+  rank_rule   TEXT NOT NULL,
+  titles      TEXT NOT NULL,        -- JSON array of title ids
+  title_rules TEXT NOT NULL,        -- JSON array of texts
   PRIMARY KEY (year, unit_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rm_ranking_content (
@@ -102,6 +113,7 @@ export const READ_MODEL_TABLES = [
   'rm_closures',
   'rm_years',
   'rm_scorecards',
+  'rm_ranks',
   'rm_ranking_content',
   'rm_rejected',
   'rm_units',
@@ -112,7 +124,7 @@ export const READ_MODEL_TABLES = [
  * rebuilt from the log (it holds nothing the log does not); published rankings, their close
  * digests and the digest state are kept.
  */
-export const READ_MODEL_VERSION = 3;
+export const READ_MODEL_VERSION = 4;
 
 export function ensureReadModel(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)');

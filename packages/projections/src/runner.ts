@@ -59,12 +59,34 @@ export async function catchUp(store: EventStore, proj: ScoringProjection, opts: 
   return E.right(proj.position);
 }
 
-/** Rebuilds the read model from position 0; the old one stays until the new one is committed. */
+/** A store that can read the log stream by stream, synchronously (SQLite): a rebuild then streams. */
+interface StreamReader {
+  readStreamsSync(upTo: number): { streams: number; each: Iterable<readonly RecordedEvent[]> };
+}
+
+/**
+ * Rebuilds the read model from position 0; the old one stays until the new one is committed.
+ * On a store that reads stream by stream (SQLite), the rebuild streams: memory grows with the
+ * number of units, not of events (`ScoringProjection.rebuildFromStreams`). Elsewhere the log is
+ * folded in order, page by page, and written at the end. Progress goes from 0 to the head.
+ */
 export async function rebuild(store: EventStore, proj: ScoringProjection, opts: Omit<CatchUpOptions, 'commitEvery'> = {}): Promise<E.Either<StoreError, CommitSummary>> {
   const pageSize = opts.pageSize ?? 1000;
-  const read = pageReader(store);
   const head = await store.head();
   if (E.isLeft(head)) return head;
+  const streaming = (store as Partial<StreamReader>).readStreamsSync?.bind(store);
+  if (streaming) {
+    const { streams, each } = streaming(head.right.position);
+    // Two steps of about the same size: every stream is read, then every unit is scored.
+    const work = Math.max(1, 2 * streams);
+    const summary = proj.rebuildFromStreams(each, {
+      onProgress: (done) => opts.onProgress?.({ position: Math.min(head.right.position, Math.round((head.right.position * done) / work)), head: head.right.position }),
+    });
+    opts.onProgress?.({ position: summary.position, head: head.right.position });
+    opts.onCommit?.(summary);
+    return E.right(summary);
+  }
+  const read = pageReader(store);
   proj.beginRebuild();
   for (;;) {
     const page = await read(proj.position, pageSize);

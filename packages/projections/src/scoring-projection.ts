@@ -5,12 +5,18 @@ import { sha256HexNode } from '@dvk/audit';
 import { crashPoint } from '@dvk/event-store';
 import {
   buildContext,
+  emptyUnit,
+  evaluateUnitYear,
   evaluateYear,
   evolve,
+  finishYear,
   initialState,
   kpiView,
+  leanCards,
+  modelsOwnedAtEndOf,
   rankingContent,
   rejectedFactsOfUnit,
+  roll,
   scorecardView,
   takeChanges,
   yearReport,
@@ -18,9 +24,13 @@ import {
   type Changes,
   type Context,
   type ModelFacts,
+  type RankedCard,
+  type Rulebook,
   type RulebookSet,
   type ScoringState,
   type UnitFacts,
+  type UnitYear,
+  type YearEvaluation,
 } from '@dvk/scoring';
 import { READ_MODEL_TABLES, ensureReadModel, normalizeName } from './read-model.js';
 
@@ -95,7 +105,10 @@ export class ScoringProjection {
           'rulebook_id = excluded.rulebook_id, rulebook_version = excluded.rulebook_version, rulebook_hash = excluded.rulebook_hash, position = excluded.position, closed_position = excluded.closed_position',
       ),
       delCards: db.prepare('DELETE FROM rm_scorecards WHERE year = ?'),
-      putCard: db.prepare('INSERT INTO rm_scorecards(year, unit_id, list, kind, rank, total, complete, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      putCard: db.prepare('INSERT INTO rm_scorecards(year, unit_id, list, kind, total, complete, card) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      delRanks: db.prepare('DELETE FROM rm_ranks WHERE year = ?'),
+      putRank: db.prepare('INSERT INTO rm_ranks(year, unit_id, rank, rank_rule, titles, title_rules) VALUES (?, ?, ?, ?, ?, ?)'),
+      unitFacts: db.prepare<[string], { facts: string }>('SELECT facts FROM rm_unit_facts WHERE unit_id = ?'),
       putContent: db.prepare(
         'INSERT INTO rm_ranking_content(year, list, content, digest, position) VALUES (?, ?, ?, ?, ?) ' +
           'ON CONFLICT(year, list) DO UPDATE SET content = excluded.content, digest = excluded.digest, position = excluded.position',
@@ -233,6 +246,116 @@ export class ScoringProjection {
     }
   }
 
+  /**
+   * Rebuilds the whole read model from the log read stream by stream — `streams` yields every
+   * stream's events in stream order, up to one log position, streams in the order of their first
+   * event — in one transaction, with the same results as folding the log in order and
+   * `commitRebuild` (a test holds the two to each other), but without ever holding the whole fold
+   * state: memory grows with the number of units and models, not of events.
+   *
+   * 1. Each stream is folded alone; its unit's facts are written (rm_unit_facts) and only what
+   *    the whole-log decisions need is kept: registrations, renames, merges, dissolutions, the
+   *    years it names, and the facts of every model (put back in log order afterwards).
+   * 2. With the context of the whole log, unit by unit: its facts are read back, each year of the
+   *    roll it is on is scored, the explained scoresheet written and only a lean card kept; its
+   *    rejected facts and index entry written.
+   * 3. Year by year: ranks, titles, KPIs, report and ranking contents from the lean cards.
+   *
+   * The in-memory state is not loaded: the next use of the projection loads it from the read model.
+   */
+  rebuildFromStreams(streams: Iterable<readonly RecordedEvent[]>, opts: { onProgress?: (done: number) => void } = {}): CommitSummary {
+    const t0 = performance.now();
+    this.beginRebuild();
+    const g = initialState();
+    try {
+      const years = this.db
+        .transaction(() => {
+          for (const t of READ_MODEL_TABLES) this.db.exec(`DELETE FROM ${t}`);
+          // 1. Stream by stream.
+          const modelOrder = new Map<string, number>();
+          let done = 0;
+          for (const events of streams) {
+            const s = initialState();
+            for (const r of events) evolve(s, r);
+            g.events += s.events;
+            if (s.position > g.position) g.position = s.position;
+            for (const c of s.closures) g.closures.push(c);
+            for (const [id, u] of s.units) {
+              if (g.units.has(id)) throw new Error(`rebuild: the facts of unit ${id} come from more than one stream`);
+              this.q.putUnit.run(id, JSON.stringify(u));
+              g.units.set(id, registryFacts(u));
+            }
+            for (const [id, m] of s.models) {
+              const first = Math.min(...[...m.regs, ...m.recognitions, ...m.revocations].map((x) => x.p));
+              const into = g.models.get(id);
+              if (!into) {
+                g.models.set(id, m);
+                modelOrder.set(id, first);
+              } else {
+                into.regs.push(...m.regs);
+                into.recognitions.push(...m.recognitions);
+                into.revocations.push(...m.revocations);
+                modelOrder.set(id, Math.min(modelOrder.get(id)!, first));
+              }
+            }
+            opts.onProgress?.(++done);
+          }
+          // Models and closures as a fold in log order has them: by first event, facts by position.
+          const byP = (a: { p: number }, b: { p: number }) => a.p - b.p;
+          g.closures.sort(byP);
+          const models = [...g.models.values()].sort((a, b) => modelOrder.get(a.id)! - modelOrder.get(b.id)!);
+          g.models = new Map(models.map((m) => [m.id, m]));
+          for (const m of models) {
+            m.regs.sort(byP);
+            m.recognitions.sort(byP);
+            m.revocations.sort(byP);
+            this.q.putModel.run(m.id, JSON.stringify(m));
+          }
+          for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
+
+          // 2. Unit by unit, every year of the roll it is on.
+          const ctx = buildContext(g);
+          const years = yearsOf(g, ctx).map((year) => {
+            const onRoll = roll(ctx, year);
+            return { year, rb: this.rulebooks.forYear(year), onRoll, isOn: new Set(onRoll), owned: modelsOwnedAtEndOf(ctx, year), units: new Map<string, UnitYear>(), rules: {} as Record<string, string> };
+          });
+          const rulebookFor = (y: number) => this.rulebooks.forYear(y);
+          const leanCard = leanCards();
+          for (const id of g.units.keys()) {
+            const u = JSON.parse(this.q.unitFacts.get(id)!.facts) as UnitFacts;
+            for (const y of years) {
+              if (!y.isOn.has(id)) continue;
+              const uy = evaluateUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? []);
+              if (uy.card) {
+                this.putCard(uy.card, y.rb, y.rules);
+                uy.card = leanCard(uy.card);
+              }
+              y.units.set(id, uy);
+            }
+            for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
+            this.writeUnitIndex(ctx, u);
+            opts.onProgress?.(++done);
+          }
+
+          // 3. Year by year.
+          for (const y of years) {
+            this.putYear(finishYear(ctx, y.rb, y.year, y.onRoll, y.units, y.owned), y.rules, g);
+            y.units.clear();
+          }
+          this.q.setCheckpoint.run(this.name, g.position, g.events, this.rulebooks.hash, this.now());
+          return years.map((y) => y.year);
+        })
+        .immediate();
+      this.committed = g.position;
+      return { position: g.position, years, units: g.units.size, durationMs: performance.now() - t0 };
+    } finally {
+      // The fold state was never held whole: it is loaded from the read model when next needed.
+      this.stale = true;
+      if (this.cacheSize !== undefined) this.db.pragma(`cache_size = ${this.cacheSize}`);
+      this.cacheSize = undefined;
+    }
+  }
+
   private write(changes: Changes, everything: boolean): number[] {
     const s = this.state;
     const unitIds = everything ? [...s.units.keys()] : [...changes.units].filter((id) => s.units.has(id));
@@ -257,7 +380,7 @@ export class ScoringProjection {
       for (const f of rejectedFactsOfUnit(ctx, rulebookFor, s.units.get(id)!))
         this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
     }
-    for (const id of rejectFor) this.writeUnitIndex(ctx, id);
+    for (const id of rejectFor) this.writeUnitIndex(ctx, s.units.get(id)!);
 
     crashPoint('projection.tx');
     this.q.setCheckpoint.run(this.name, s.position, s.events, this.rulebooks.hash, this.now());
@@ -268,52 +391,65 @@ export class ScoringProjection {
   private writeYear(ctx: Context, year: number): void {
     const rb = this.rulebooks.forYear(year);
     const ev = evaluateYear(this.state, rb, year, ctx);
-    const report = yearReport(ev);
-    const reportJson = canonicalJson(report);
-    const reportDigest = sha256Digest(reportJson);
-    const closure = this.state.closures.find((c) => c.year === year);
-    const position = this.state.position;
-    // The rule texts are the same for every unit of the year: kept once, in rm_years.rules, and
-    // put back into each scorecard when it is read (readModelQueries.scorecard).
-    // Each scorecard is viewed, serialised and written in turn (never all of a year's JSON at once).
-    const rules: Record<string, string> = {};
     this.q.delCards.run(year);
-    for (const c of ev.cards) {
-      const v = scorecardView(c, rb.ref);
-      for (const k of v.criteria) {
-        rules[k.id] = k.rule;
-        (k as { rule?: string }).rule = undefined;
-      }
-      rules.bonus = v.bonus.rule;
-      (v.bonus as { rule?: string }).rule = undefined;
-      this.q.putCard.run(year, c.unitId, c.list.id, c.kind, c.rank, c.totalH / 100, c.complete ? 1 : 0, JSON.stringify(v));
+    this.q.delRanks.run(year);
+    const rules: Record<string, string> = {};
+    for (const c of ev.cards) this.putCard(c, rb, rules);
+    this.putYear(ev, rules, this.state);
+  }
+
+  /**
+   * Writes the explained scoresheet of a card, but its rank and titles (they depend on the whole
+   * list: `putYear` writes them), and collects its rule texts into the year's `rules`: they are the
+   * same for every unit of the year, kept once in rm_years.rules and put back when a card is read.
+   */
+  private putCard(c: RankedCard, rb: Rulebook, rules: Record<string, string>): void {
+    const v = scorecardView(c, rb.ref);
+    for (const k of v.criteria) {
+      rules[k.id] = k.rule;
+      (k as { rule?: string }).rule = undefined;
     }
+    rules.bonus = v.bonus.rule;
+    (v.bonus as { rule?: string }).rule = undefined;
+    v.rank = null;
+    v.rankRule = '';
+    v.titles = [];
+    v.titleRules = [];
+    this.q.putCard.run(c.year, c.unitId, c.list.id, c.kind, c.totalH / 100, c.complete ? 1 : 0, JSON.stringify(v));
+  }
+
+  /** Writes what a year's evaluation says beyond the scoresheets: ranks and titles, the report, the KPIs' explanations, the ranking contents. */
+  private putYear(ev: YearEvaluation, rules: Record<string, string>, s: ScoringState): void {
+    const { year, rulebook: rb } = ev;
+    for (const c of ev.cards) this.q.putRank.run(year, c.unitId, c.rank, c.rankRule, JSON.stringify(c.titles), JSON.stringify(c.titleRules));
+    const reportJson = canonicalJson(yearReport(ev));
+    const closure = s.closures.find((c) => c.year === year);
     this.q.putYear.run(
       year,
       reportJson,
-      JSON.stringify(rules),
-      reportDigest,
+      canonicalJson(rules),
+      sha256Digest(reportJson),
       JSON.stringify(ev.kpis.map(kpiView)),
       rb.ref.id,
       rb.ref.version,
       rb.ref.hash,
-      position,
+      s.position,
       closure ? closure.p : null,
     );
     for (const list of RANK_LISTS) {
       if (!rb.lists.some((l) => l.id === list)) continue;
       const json = canonicalJson(rankingContent(ev, list));
-      this.q.putContent.run(year, list, json, sha256Digest(json), position);
+      this.q.putContent.run(year, list, json, sha256Digest(json), s.position);
     }
   }
 
-  private writeUnitIndex(ctx: Context, id: string): void {
+  private writeUnitIndex(ctx: Context, u: UnitFacts): void {
+    const id = u.id;
     const reg = ctx.reg.get(id);
     if (!reg) {
       this.q.delUnitIndex.run(id);
       return;
     }
-    const u = this.state.units.get(id)!;
     let name = reg.name;
     let from = -Infinity;
     for (const r of u.renames) if (r.from >= from) ((from = r.from), (name = r.name));
@@ -328,3 +464,13 @@ export class ScoringProjection {
     this.q.putUnitIndex.run(id, reg.kind, name, normalizeName(name), reg.parentId, formatDay(reg.from), ended);
   }
 }
+
+/** What the whole-log decisions (the context, the roll, the years) need of a unit's facts; the other facts are left empty (shared, frozen). */
+function registryFacts(u: UnitFacts): UnitFacts {
+  return { ...NO_FACTS, id: u.id, regs: u.regs, renames: u.renames, merges: u.merges, dissolutions: u.dissolutions, years: u.years };
+}
+const NO_FACTS: UnitFacts = (() => {
+  const u = emptyUnit('');
+  for (const v of Object.values(u)) if (typeof v === 'object') Object.freeze(v);
+  return u;
+})();

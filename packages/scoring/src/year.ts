@@ -11,8 +11,8 @@ import {
 } from '@dvk/contracts';
 import { buildContext, compareIds, roll, rollStatus, type Context } from './context.js';
 import type { KpiSpec, KpiTarget, ListSpec, Rulebook } from './rulebook.js';
-import { fmtH, modelsOwnedAtEndOf, reporting, reportingDeadline, scoreUnitYear, type Scorecard } from './score.js';
-import type { ScoringState } from './state.js';
+import { fmtH, modelsOwnedAtEndOf, reporting, reportingDeadline, scoreUnitYear, type CriterionScore, type EventNote, type Scorecard } from './score.js';
+import type { ScoringState, UnitFacts } from './state.js';
 
 /**
  * Everything RULEBOOK.md §2–5 says about one year: the roll, every scoresheet, the rank lists
@@ -53,23 +53,87 @@ export interface YearEvaluation {
 export function evaluateYear(state: ScoringState, rb: Rulebook, year: number, ctx: Context = buildContext(state)): YearEvaluation {
   const onRoll = roll(ctx, year);
   const owned = modelsOwnedAtEndOf(ctx, year);
+  const units = new Map<string, UnitYear>();
+  for (const id of onRoll) units.set(id, evaluateUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []));
+  return finishYear(ctx, rb, year, onRoll, units, owned);
+}
+
+/**
+ * What a year's evaluation needs of one unit on its roll: its scoresheet (for a unit of a scored
+ * kind) and the figures the KPIs count. The first of the two steps of `evaluateYear`; a streaming
+ * replay takes it unit by unit, keeping only `leanCard`s, and then finishes the year.
+ */
+export interface UnitYear {
+  card: RankedCard | null;
+  /** HotspotReported of the unit with a local date in the year (K8). */
+  hotspots: number;
+  /** Months on time (K7): the card's, or computed for a unit without a card when a KPI counts its kind; else null. */
+  monthsOnTime: number | null;
+}
+
+/** The unit-level step of a year's evaluation; `u` must be on the roll of `year` under `ctx`. */
+export function evaluateUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: number, modelsOwned: readonly string[]): UnitYear {
+  const kind = ctx.reg.get(u.id)!.kind;
+  let hotspots = 0;
+  for (const h of u.hotspots) if (yearOfDay(h.day) === year) hotspots++;
+  if (!rb.groupOfKind[kind] || !rb.listOfKind[kind]) {
+    const counted = rb.file.kpis.some((k) => k.type === 'share' && 'allMonthsOnTime' in k.numerator && k.kinds.includes(kind));
+    return { card: null, hotspots, monthsOnTime: counted ? reporting(u, year, null, reportingDeadline(rb.groupOfKind[kind])).onTime : null };
+  }
+  const card = scoreUnitYear(ctx, rb, u, year, modelsOwned) as RankedCard;
+  card.rank = null;
+  card.rankRule = '';
+  card.titles = [];
+  card.titleRules = [];
+  return { card, hotspots, monthsOnTime: card.monthsOnTime };
+}
+
+/** Shared by every lean card: nothing may be added to them. */
+const NO_NOTES: EventNote[] = Object.freeze([]) as unknown as EventNote[];
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+const LEAN_BONUS: Scorecard['bonus'] = Object.freeze({ rule: '', used: NO_NOTES, ignored: NO_NOTES });
+
+/**
+ * Makes cards without their explanations (notes, rule and computation texts): what ranks, titles,
+ * KPIs, the report and the ranking contents need, once the explained scoresheet has been written.
+ * A streaming replay holds one per unit and year, so they are small: the criteria of equal
+ * points are one shared (frozen) object, made once per maker.
+ */
+export function leanCards(): (c: RankedCard) => RankedCard {
+  const criteria = new Map<string, CriterionScore>();
+  const leanCriterion = (k: CriterionScore): CriterionScore => {
+    const key = `${k.id}\u0000${k.name}\u0000${k.source}\u0000${k.maxH}\u0000${k.pointsH}`;
+    let x = criteria.get(key);
+    if (!x) criteria.set(key, (x = Object.freeze({ id: k.id, name: k.name, source: k.source, maxH: k.maxH, pointsH: k.pointsH, rule: '', computation: '', used: NO_NOTES, ignored: NO_NOTES })));
+    return x;
+  };
+  return (c) => ({
+    ...c,
+    missing: c.missing.length ? c.missing : NO_STRINGS,
+    criteria: c.criteria.map(leanCriterion),
+    bonus: LEAN_BONUS,
+    totalRule: '',
+    vetoes: c.vetoes.length ? c.vetoes.map((v) => ({ id: v.id, events: NO_NOTES })) : NO_VETOES,
+    tierRule: '',
+  });
+}
+const NO_VETOES: Scorecard['vetoes'] = Object.freeze([]) as unknown as Scorecard['vetoes'];
+
+/**
+ * The year-level step: ranks, tiers' titles and KPIs from every unit on the roll (`units` holds a
+ * `UnitYear` for each id of `onRoll`); `owned` is `modelsOwnedAtEndOf(ctx, year)`.
+ */
+export function finishYear(ctx: Context, rb: Rulebook, year: number, onRoll: string[], units: ReadonlyMap<string, UnitYear>, owned: Map<string, string[]>): YearEvaluation {
   const cards: RankedCard[] = [];
   for (const id of onRoll) {
-    const reg = ctx.reg.get(id)!;
-    if (!rb.groupOfKind[reg.kind] || !rb.listOfKind[reg.kind]) continue;
-    const card = scoreUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []) as RankedCard;
-    card.rank = null;
-    card.rankRule = '';
-    card.titles = [];
-    card.titleRules = [];
-    cards.push(card);
+    const c = units.get(id)!.card;
+    if (c) cards.push(c);
   }
-
   const ordered: RankedCard[] = [];
   for (const list of rb.lists) ordered.push(...rankList(rb, list, year, cards.filter((c) => c.list.id === list.id)));
   const byUnit = new Map(ordered.map((c) => [c.unitId, c]));
   const modelOwners = k6Owners(ctx, year, owned);
-  const kpis = rb.file.kpis.map((k) => kpi(ctx, rb, k, year, onRoll, byUnit, modelOwners));
+  const kpis = rb.file.kpis.map((k) => kpi(ctx, k, year, onRoll, units, byUnit, modelOwners));
   return { year, rulebook: rb, roll: onRoll, cards: ordered, byUnit, kpis, modelOwners };
 }
 
@@ -210,10 +274,10 @@ function meets(t: KpiTarget, num: number, den: number | null): boolean | null {
 
 function kpi(
   ctx: Context,
-  rb: Rulebook,
   k: KpiSpec,
   year: number,
   onRoll: string[],
+  units: ReadonlyMap<string, UnitYear>,
   byUnit: Map<string, RankedCard>,
   modelOwners: Map<string, string[]>,
 ): KpiResult {
@@ -226,8 +290,7 @@ function kpi(
       rule = `RULEBOOK §5 ${k.id}: count of units holding ${k.titles.join(' or ')} in ${year}`;
     } else {
       for (const id of onRoll) {
-        const u = ctx.state.units.get(id)!;
-        const n = u.hotspots.filter((h) => yearOfDay(h.day) === year).length;
+        const n = units.get(id)!.hotspots;
         if (n > 0) (count += n, counted.push(id));
       }
       rule = `RULEBOOK §5 ${k.id}: count of HotspotReported with a local reportedAt in ${year}, in units on the roll of ${year}`;
@@ -254,13 +317,7 @@ function kpi(
     for (const id of of) if (modelOwners.has(id)) counted.push(id);
     rule = `owning at least one model registered on or before 31/12/${year} and not revoked by then`;
   } else {
-    for (const id of of) {
-      const card = byUnit.get(id);
-      const months = card
-        ? card.monthsOnTime
-        : reporting(ctx.state.units.get(id)!, year, null, reportingDeadline(rb.groupOfKind[ctx.reg.get(id)!.kind])).onTime;
-      if (months === 12) counted.push(id);
-    }
+    for (const id of of) if (units.get(id)!.monthsOnTime === 12) counted.push(id);
     rule = 'with all 12 monthly reports on time';
   }
   const numerator = counted.length;
