@@ -330,9 +330,13 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
 
   const streamEvents = db.prepare('SELECT position, revision, body FROM events WHERE sid = ? AND position <= ? ORDER BY revision').raw();
   const readStreamsSync = (upTo: number): { streams: number; each: Iterable<RecordedEvent[]> } => {
-    const sids = db.prepare('SELECT sid, stream FROM streams ORDER BY sid').raw().all() as [number, string][];
+    const rows = db.prepare('SELECT sid, stream FROM streams ORDER BY sid').raw().all() as [number, string][];
+    const sids = Int32Array.from(rows, (r) => r[0]);
+    const names = rows.map((r) => r[1]);
     function* each(): Generator<RecordedEvent[]> {
-      for (const [sid, stream] of sids) {
+      for (let k = 0; k < sids.length; k++) {
+        const sid = sids[k]!;
+        const stream = names[k]!;
         const rows = streamEvents.all(sid, upTo) as [number, number, string][];
         if (rows.length === 0) continue;
         const out: RecordedEvent[] = new Array(rows.length);
@@ -343,7 +347,7 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
         yield out;
       }
     }
-    return { streams: sids.length, each: each() };
+    return { streams: rows.length, each: each() };
   };
 
   const readPageSync = (after: number, maxCount: number, upTo?: number): StoredEvent[] =>

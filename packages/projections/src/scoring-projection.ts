@@ -12,7 +12,7 @@ import {
   finishYear,
   initialState,
   kpiView,
-  leanCards,
+  packUnitYear,
   modelsOwnedAtEndOf,
   rankingContent,
   rejectedFactsOfUnit,
@@ -29,8 +29,10 @@ import {
   type RulebookSet,
   type ScoringState,
   type UnitFacts,
+  type PackedUnitYear,
   type UnitYear,
   type YearEvaluation,
+  unitYearUnpacker,
 } from '@dvk/scoring';
 import { READ_MODEL_TABLES, ensureReadModel, normalizeName } from './read-model.js';
 
@@ -286,6 +288,7 @@ export class ScoringProjection {
               g.units.set(id, registryFacts(u));
             }
             for (const [id, m] of s.models) {
+              compactModel(m);
               const first = Math.min(...[...m.regs, ...m.recognitions, ...m.revocations].map((x) => x.p));
               const into = g.models.get(id);
               if (!into) {
@@ -315,22 +318,28 @@ export class ScoringProjection {
 
           // 2. Unit by unit, every year of the roll it is on.
           const ctx = buildContext(g);
+          // Units by their order in g.units; each year's roll index of each (-1: not on the roll).
+          const unitIndex = new Map<string, number>();
+          for (const id of g.units.keys()) unitIndex.set(id, unitIndex.size);
           const years = yearsOf(g, ctx).map((year) => {
             const onRoll = roll(ctx, year);
-            return { year, rb: this.rulebooks.forYear(year), onRoll, isOn: new Set(onRoll), owned: modelsOwnedAtEndOf(ctx, year), units: new Map<string, UnitYear>(), rules: {} as Record<string, string> };
+            const rollIndex = new Int32Array(unitIndex.size).fill(-1);
+            onRoll.forEach((id, i) => (rollIndex[unitIndex.get(id)!] = i));
+            return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned: modelsOwnedAtEndOf(ctx, year), rules: {} as Record<string, string> };
           });
           const rulebookFor = (y: number) => this.rulebooks.forYear(y);
-          const leanCard = leanCards();
-          for (const id of g.units.keys()) {
+          // What the year-level step needs of each unit-year waits in a temporary table, not in memory.
+          this.db.exec('CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_years (year INTEGER NOT NULL, idx INTEGER NOT NULL, packed TEXT NOT NULL, PRIMARY KEY (year, idx)) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_years');
+          const putUnitYear = this.db.prepare('INSERT INTO temp.rebuild_unit_years(year, idx, packed) VALUES (?, ?, ?)');
+          const unitYearsOf = this.db.prepare<[number], { idx: number; packed: string }>('SELECT idx, packed FROM temp.rebuild_unit_years WHERE year = ?');
+          for (const [id, k] of unitIndex) {
             const u = JSON.parse(this.q.unitFacts.get(id)!.facts) as UnitFacts;
             for (const y of years) {
-              if (!y.isOn.has(id)) continue;
+              const i = y.rollIndex[k]!;
+              if (i < 0) continue;
               const uy = evaluateUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? []);
-              if (uy.card) {
-                this.putCard(uy.card, y.rb, y.rules);
-                uy.card = leanCard(uy.card);
-              }
-              y.units.set(id, uy);
+              if (uy.card) this.putCard(uy.card, y.rb, y.rules);
+              putUnitYear.run(y.year, i, JSON.stringify(packUnitYear(uy)));
             }
             for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
             this.writeUnitIndex(ctx, u);
@@ -339,9 +348,12 @@ export class ScoringProjection {
 
           // 3. Year by year.
           for (const y of years) {
-            this.putYear(finishYear(ctx, y.rb, y.year, y.onRoll, y.units, y.owned), y.rules, g);
-            y.units.clear();
+            const unpack = unitYearUnpacker(ctx, y.rb, y.year);
+            const units: UnitYear[] = new Array(y.onRoll.length);
+            for (const r of unitYearsOf.all(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
+            this.putYear(finishYear(ctx, y.rb, y.year, y.onRoll, units, y.owned), y.rules, g);
           }
+          this.db.exec('DROP TABLE temp.rebuild_unit_years');
           this.q.setCheckpoint.run(this.name, g.position, g.events, this.rulebooks.hash, this.now());
           return years.map((y) => y.year);
         })
@@ -465,9 +477,37 @@ export class ScoringProjection {
   }
 }
 
-/** What the whole-log decisions (the context, the roll, the years) need of a unit's facts; the other facts are left empty (shared, frozen). */
+/**
+ * What the whole-log decisions (the context, the roll, the years) need of a unit's facts; the
+ * other facts are left empty (shared, frozen). Arrays grown by push have room for more: kept ones
+ * are copied to their size (`slice`).
+ */
 function registryFacts(u: UnitFacts): UnitFacts {
-  return { ...NO_FACTS, id: u.id, regs: u.regs, renames: u.renames, merges: u.merges, dissolutions: u.dissolutions, years: u.years };
+  const fit = <T>(xs: T[], none: T[]) => (xs.length ? xs.slice() : none);
+  return {
+    ...NO_FACTS,
+    id: u.id,
+    regs: fit(u.regs, NO_FACTS.regs),
+    renames: fit(u.renames, NO_FACTS.renames),
+    merges: fit(u.merges, NO_FACTS.merges),
+    dissolutions: fit(u.dissolutions, NO_FACTS.dissolutions),
+    years: fit(u.years, NO_FACTS.years),
+  };
+}
+
+/**
+ * A streaming rebuild holds every model's facts: the facts folded from one stream name one unit,
+ * that stream's, of which parsing gave each event its own copy (one is kept), and arrays grown by
+ * push are copied to their size.
+ */
+function compactModel(m: ModelFacts): void {
+  const unit = m.regs[0]?.unit ?? m.recognitions[0]?.unit ?? m.revocations[0]?.unit;
+  for (const x of m.regs) if (x.unit === unit) x.unit = unit;
+  for (const x of m.recognitions) if (x.unit === unit) x.unit = unit;
+  for (const x of m.revocations) if (x.unit === unit) x.unit = unit;
+  m.regs = m.regs.slice();
+  m.recognitions = m.recognitions.slice();
+  m.revocations = m.revocations.slice();
 }
 const NO_FACTS: UnitFacts = (() => {
   const u = emptyUnit('');

@@ -329,7 +329,8 @@ export function modelsOwnedAtEndOf(ctx: Context, year: number): Map<string, stri
     if (!l) out.set(owner, (l = []));
     l.push(id);
   }
-  for (const l of out.values()) l.sort();
+  // Sorted, and copied to their size: a list grown by push has room for 17 (a streaming rebuild holds every year's).
+  for (const [owner, l] of out) out.set(owner, l.sort().slice());
   return out;
 }
 

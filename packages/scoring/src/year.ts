@@ -3,6 +3,7 @@ import {
   endOfYear,
   yearOfDay,
   type Kpi,
+  type Tier,
   type RankList,
   type RankingContent,
   type RankingEntry,
@@ -10,7 +11,7 @@ import {
   type YearReport,
 } from '@dvk/contracts';
 import { buildContext, compareIds, roll, rollStatus, type Context } from './context.js';
-import type { KpiSpec, KpiTarget, ListSpec, Rulebook } from './rulebook.js';
+import type { CriterionSpec, KpiSpec, KpiTarget, ListSpec, Rulebook } from './rulebook.js';
 import { fmtH, modelsOwnedAtEndOf, reporting, reportingDeadline, scoreUnitYear, type CriterionScore, type EventNote, type Scorecard } from './score.js';
 import type { ScoringState, UnitFacts } from './state.js';
 
@@ -40,7 +41,7 @@ export interface YearEvaluation {
   year: number;
   rulebook: Rulebook;
   /** Units on the roll of the year, all kinds, by id. */
-  roll: string[];
+  roll: readonly string[];
   /** Scoresheets of every unit on the roll of a scored kind, by list then rank then id. */
   cards: RankedCard[];
   byUnit: Map<string, RankedCard>;
@@ -53,8 +54,7 @@ export interface YearEvaluation {
 export function evaluateYear(state: ScoringState, rb: Rulebook, year: number, ctx: Context = buildContext(state)): YearEvaluation {
   const onRoll = roll(ctx, year);
   const owned = modelsOwnedAtEndOf(ctx, year);
-  const units = new Map<string, UnitYear>();
-  for (const id of onRoll) units.set(id, evaluateUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []));
+  const units = onRoll.map((id) => evaluateUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []));
   return finishYear(ctx, rb, year, onRoll, units, owned);
 }
 
@@ -71,6 +71,9 @@ export interface UnitYear {
   monthsOnTime: number | null;
 }
 
+/** The figures of a unit without a card that no KPI counts (shared: most of a roll's villages). */
+const NOTHING: UnitYear = Object.freeze({ card: null, hotspots: 0, monthsOnTime: null });
+
 /** The unit-level step of a year's evaluation; `u` must be on the roll of `year` under `ctx`. */
 export function evaluateUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: number, modelsOwned: readonly string[]): UnitYear {
   const kind = ctx.reg.get(u.id)!.kind;
@@ -78,7 +81,8 @@ export function evaluateUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year:
   for (const h of u.hotspots) if (yearOfDay(h.day) === year) hotspots++;
   if (!rb.groupOfKind[kind] || !rb.listOfKind[kind]) {
     const counted = rb.file.kpis.some((k) => k.type === 'share' && 'allMonthsOnTime' in k.numerator && k.kinds.includes(kind));
-    return { card: null, hotspots, monthsOnTime: counted ? reporting(u, year, null, reportingDeadline(rb.groupOfKind[kind])).onTime : null };
+    const monthsOnTime = counted ? reporting(u, year, null, reportingDeadline(rb.groupOfKind[kind])).onTime : null;
+    return hotspots === 0 && monthsOnTime === null ? NOTHING : { card: null, hotspots, monthsOnTime };
   }
   const card = scoreUnitYear(ctx, rb, u, year, modelsOwned) as RankedCard;
   card.rank = null;
@@ -88,47 +92,77 @@ export function evaluateUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year:
   return { card, hotspots, monthsOnTime: card.monthsOnTime };
 }
 
-/** Shared by every lean card: nothing may be added to them. */
+/**
+ * A `UnitYear` as plain JSON data, without the card's explanations (notes, rule and computation
+ * texts): what ranks, titles, KPIs, the report and the ranking contents need, once the explained
+ * scoresheet has been written. A streaming replay keeps these aside (not in memory) until the
+ * year's every unit is scored. Criteria points are in the order of the group's criteria.
+ */
+export type PackedUnitYear =
+  | [hotspots: number, monthsOnTime: number | null]
+  | [hotspots: number, monthsOnTime: number | null, name: string, complete: 0 | 1, missing: string[], pointsH: (number | null)[], bonusH: number, totalH: number, tier: Tier | null, vetoes: ('hotspot' | 'discipline')[]];
+
+export function packUnitYear(u: UnitYear): PackedUnitYear {
+  const c = u.card;
+  if (!c) return [u.hotspots, u.monthsOnTime];
+  return [u.hotspots, u.monthsOnTime, c.name, c.complete ? 1 : 0, c.missing, c.criteria.map((k) => k.pointsH), c.bonusH, c.totalH, c.tier, c.vetoes.map((v) => v.id)];
+}
+
+/** Shared by every unpacked card: nothing may be added to them. */
 const NO_NOTES: EventNote[] = Object.freeze([]) as unknown as EventNote[];
-const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
 const LEAN_BONUS: Scorecard['bonus'] = Object.freeze({ rule: '', used: NO_NOTES, ignored: NO_NOTES });
 
 /**
- * Makes cards without their explanations (notes, rule and computation texts): what ranks, titles,
- * KPIs, the report and the ranking contents need, once the explained scoresheet has been written.
- * A streaming replay holds one per unit and year, so they are small: the criteria of equal
- * points are one shared (frozen) object, made once per maker.
+ * Unpacks the `UnitYear`s of one year (and rulebook): lean cards, whose criteria of equal points
+ * are one shared (frozen) object, and whose texts are empty.
  */
-export function leanCards(): (c: RankedCard) => RankedCard {
+export function unitYearUnpacker(ctx: Context, rb: Rulebook, year: number): (unitId: string, p: PackedUnitYear) => UnitYear {
   const criteria = new Map<string, CriterionScore>();
-  const leanCriterion = (k: CriterionScore): CriterionScore => {
-    const key = `${k.id}\u0000${k.name}\u0000${k.source}\u0000${k.maxH}\u0000${k.pointsH}`;
+  const criterion = (c: CriterionSpec, pointsH: number | null): CriterionScore => {
+    const key = `${c.id}\u0000${pointsH}`;
     let x = criteria.get(key);
-    if (!x) criteria.set(key, (x = Object.freeze({ id: k.id, name: k.name, source: k.source, maxH: k.maxH, pointsH: k.pointsH, rule: '', computation: '', used: NO_NOTES, ignored: NO_NOTES })));
+    if (!x) criteria.set(key, (x = Object.freeze({ id: c.id, name: c.name, source: c.source.type, maxH: c.maxH, pointsH, rule: '', computation: '', used: NO_NOTES, ignored: NO_NOTES })));
     return x;
   };
-  return (c) => ({
-    ...c,
-    missing: c.missing.length ? c.missing : NO_STRINGS,
-    criteria: c.criteria.map(leanCriterion),
-    bonus: LEAN_BONUS,
-    totalRule: '',
-    vetoes: c.vetoes.length ? c.vetoes.map((v) => ({ id: v.id, events: NO_NOTES })) : NO_VETOES,
-    tierRule: '',
-  });
+  return (unitId, p) => {
+    if (p.length === 2) return p[0] === 0 && p[1] === null ? NOTHING : { card: null, hotspots: p[0], monthsOnTime: p[1] };
+    const [hotspots, monthsOnTime, name, complete, missing, pointsH, bonusH, totalH, tier, vetoes] = p;
+    const kind = ctx.reg.get(unitId)!.kind;
+    const group = rb.groupOfKind[kind]!;
+    const card: RankedCard = {
+      unitId,
+      year,
+      kind,
+      name,
+      group,
+      list: rb.listOfKind[kind]!,
+      complete: complete === 1,
+      missing,
+      criteria: group.criteria.map((c, i) => criterion(c, pointsH[i]!)),
+      bonusH,
+      bonus: LEAN_BONUS,
+      totalH,
+      totalRule: '',
+      vetoes: vetoes.map((id) => ({ id, events: NO_NOTES })),
+      tier,
+      tierRule: '',
+      monthsOnTime: monthsOnTime!,
+      rank: null,
+      rankRule: '',
+      titles: [],
+      titleRules: [],
+    };
+    return { card, hotspots, monthsOnTime };
+  };
 }
-const NO_VETOES: Scorecard['vetoes'] = Object.freeze([]) as unknown as Scorecard['vetoes'];
 
 /**
- * The year-level step: ranks, tiers' titles and KPIs from every unit on the roll (`units` holds a
- * `UnitYear` for each id of `onRoll`); `owned` is `modelsOwnedAtEndOf(ctx, year)`.
+ * The year-level step: ranks, tiers' titles and KPIs from every unit on the roll (`units[i]` is
+ * the `UnitYear` of `onRoll[i]`); `owned` is `modelsOwnedAtEndOf(ctx, year)`.
  */
-export function finishYear(ctx: Context, rb: Rulebook, year: number, onRoll: string[], units: ReadonlyMap<string, UnitYear>, owned: Map<string, string[]>): YearEvaluation {
+export function finishYear(ctx: Context, rb: Rulebook, year: number, onRoll: readonly string[], units: readonly UnitYear[], owned: Map<string, string[]>): YearEvaluation {
   const cards: RankedCard[] = [];
-  for (const id of onRoll) {
-    const c = units.get(id)!.card;
-    if (c) cards.push(c);
-  }
+  for (const u of units) if (u.card) cards.push(u.card);
   const ordered: RankedCard[] = [];
   for (const list of rb.lists) ordered.push(...rankList(rb, list, year, cards.filter((c) => c.list.id === list.id)));
   const byUnit = new Map(ordered.map((c) => [c.unitId, c]));
@@ -276,8 +310,8 @@ function kpi(
   ctx: Context,
   k: KpiSpec,
   year: number,
-  onRoll: string[],
-  units: ReadonlyMap<string, UnitYear>,
+  onRoll: readonly string[],
+  units: readonly UnitYear[],
   byUnit: Map<string, RankedCard>,
   modelOwners: Map<string, string[]>,
 ): KpiResult {
@@ -289,10 +323,10 @@ function kpi(
       for (const c of byUnit.values()) if (k.titles.some((t) => c.titles.includes(t))) (count++, counted.push(c.unitId));
       rule = `RULEBOOK §5 ${k.id}: count of units holding ${k.titles.join(' or ')} in ${year}`;
     } else {
-      for (const id of onRoll) {
-        const n = units.get(id)!.hotspots;
+      onRoll.forEach((id, i) => {
+        const n = units[i]!.hotspots;
         if (n > 0) (count += n, counted.push(id));
-      }
+      });
       rule = `RULEBOOK §5 ${k.id}: count of HotspotReported with a local reportedAt in ${year}, in units on the roll of ${year}`;
     }
     return {
@@ -317,7 +351,9 @@ function kpi(
     for (const id of of) if (modelOwners.has(id)) counted.push(id);
     rule = `owning at least one model registered on or before 31/12/${year} and not revoked by then`;
   } else {
-    for (const id of of) if (units.get(id)!.monthsOnTime === 12) counted.push(id);
+    onRoll.forEach((id, i) => {
+      if (units[i]!.monthsOnTime === 12 && k.kinds.includes(ctx.reg.get(id)!.kind)) counted.push(id);
+    });
     rule = 'with all 12 monthly reports on time';
   }
   const numerator = counted.length;
