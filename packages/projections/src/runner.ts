@@ -33,6 +33,13 @@ export function pageReader(store: EventStore): PageReader {
 }
 
 export async function catchUp(store: EventStore, proj: ScoringProjection, opts: CatchUpOptions = {}): Promise<E.Either<StoreError, number>> {
+  // From an empty read model, catching up is rebuilding: streamed where the store can (memory
+  // then grows with the units, not the events), unless another writer starts the read model first.
+  if (proj.committedPosition === 0 && proj.position === 0 && streamsOf(store)) {
+    const r = await streamingRebuild(store, proj, opts, true);
+    if (E.isLeft(r)) return r;
+    if (!r.right.conflict) return E.right(r.right.position);
+  }
   const pageSize = opts.pageSize ?? 1000;
   const commitEvery = opts.commitEvery ?? 500_000;
   const read = pageReader(store);
@@ -63,6 +70,21 @@ export async function catchUp(store: EventStore, proj: ScoringProjection, opts: 
 interface StreamReader {
   readStreamsSync(upTo: number): { streams: number; each: Iterable<readonly RecordedEvent[]> };
 }
+const streamsOf = (store: EventStore): StreamReader | null => (typeof (store as Partial<StreamReader>).readStreamsSync === 'function' ? (store as unknown as StreamReader) : null);
+
+async function streamingRebuild(store: EventStore, proj: ScoringProjection, opts: Omit<CatchUpOptions, 'commitEvery'>, ifEmpty: boolean): Promise<E.Either<StoreError, CommitSummary>> {
+  const head = await store.head();
+  if (E.isLeft(head)) return head;
+  const to = head.right.position;
+  const { streams, each } = streamsOf(store)!.readStreamsSync(to);
+  // Two steps of about the same size: every stream is read, then every unit is scored.
+  const work = Math.max(1, 2 * streams);
+  const summary = proj.rebuildFromStreams(each, { ifEmpty, onProgress: (done) => opts.onProgress?.({ position: Math.min(to, Math.round((to * done) / work)), head: to }) });
+  if (summary.conflict) return E.right(summary);
+  opts.onProgress?.({ position: summary.position, head: to });
+  opts.onCommit?.(summary);
+  return E.right(summary);
+}
 
 /**
  * Rebuilds the read model from position 0; the old one stays until the new one is committed.
@@ -71,21 +93,10 @@ interface StreamReader {
  * folded in order, page by page, and written at the end. Progress goes from 0 to the head.
  */
 export async function rebuild(store: EventStore, proj: ScoringProjection, opts: Omit<CatchUpOptions, 'commitEvery'> = {}): Promise<E.Either<StoreError, CommitSummary>> {
+  if (streamsOf(store)) return streamingRebuild(store, proj, opts, false);
   const pageSize = opts.pageSize ?? 1000;
   const head = await store.head();
   if (E.isLeft(head)) return head;
-  const streaming = (store as Partial<StreamReader>).readStreamsSync?.bind(store);
-  if (streaming) {
-    const { streams, each } = streaming(head.right.position);
-    // Two steps of about the same size: every stream is read, then every unit is scored.
-    const work = Math.max(1, 2 * streams);
-    const summary = proj.rebuildFromStreams(each, {
-      onProgress: (done) => opts.onProgress?.({ position: Math.min(head.right.position, Math.round((head.right.position * done) / work)), head: head.right.position }),
-    });
-    opts.onProgress?.({ position: summary.position, head: head.right.position });
-    opts.onCommit?.(summary);
-    return E.right(summary);
-  }
   const read = pageReader(store);
   proj.beginRebuild();
   for (;;) {

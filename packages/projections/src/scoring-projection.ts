@@ -264,14 +264,17 @@ export class ScoringProjection {
    * 3. Year by year: ranks, titles, KPIs, report and ranking contents from the lean cards.
    *
    * The in-memory state is not loaded: the next use of the projection loads it from the read model.
+   * With `ifEmpty` (a first catch-up), nothing is written when another writer has committed a
+   * checkpoint meanwhile: the summary says `conflict`, and the caller catches up from there.
    */
-  rebuildFromStreams(streams: Iterable<readonly RecordedEvent[]>, opts: { onProgress?: (done: number) => void } = {}): CommitSummary {
+  rebuildFromStreams(streams: Iterable<readonly RecordedEvent[]>, opts: { onProgress?: (done: number) => void; ifEmpty?: boolean } = {}): CommitSummary {
     const t0 = performance.now();
     this.beginRebuild();
     const g = initialState();
     try {
       const years = this.db
         .transaction(() => {
+          if (opts.ifEmpty && this.q.checkpoint.get(this.name)) return null;
           for (const t of READ_MODEL_TABLES) this.db.exec(`DELETE FROM ${t}`);
           // 1. Stream by stream.
           const modelOrder = new Map<string, number>();
@@ -316,6 +319,7 @@ export class ScoringProjection {
           }
           for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
 
+          crashPoint('projection.tx');
           // 2. Unit by unit, every year of the roll it is on.
           const ctx = buildContext(g);
           // Units by their order in g.units; each year's roll index of each (-1: not on the roll).
@@ -346,6 +350,7 @@ export class ScoringProjection {
             opts.onProgress?.(++done);
           }
 
+          crashPoint('projection.tx');
           // 3. Year by year.
           for (const y of years) {
             const unpack = unitYearUnpacker(ctx, y.rb, y.year);
@@ -358,6 +363,11 @@ export class ScoringProjection {
           return years.map((y) => y.year);
         })
         .immediate();
+      crashPoint('projection.committed');
+      if (years === null) {
+        this.log.info('the read model was started by another writer; catching up from its checkpoint');
+        return { position: 0, years: [], units: 0, durationMs: performance.now() - t0, conflict: true };
+      }
       this.committed = g.position;
       return { position: g.position, years, units: g.units.size, durationMs: performance.now() - t0 };
     } finally {

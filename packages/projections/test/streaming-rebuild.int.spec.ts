@@ -97,6 +97,27 @@ describe('streaming rebuild', () => {
     await compare(events, null);
   });
 
+  it('a first catch-up streams, unless another writer started the read model meanwhile: then it writes nothing and goes on from there', async () => {
+    const events: Envelope[] = [];
+    for (const line of generateLines({ seed: 5, years: 2 })) {
+      const r = parseEnvelopeText(line);
+      if (E.isRight(r)) events.push(r.right);
+    }
+    const store = await storeOf(events);
+    const head = store.db.prepare('SELECT max(position) FROM events').pluck().get() as number;
+    const late = new ScoringProjection({ db: store.db, rulebooks, log, now: () => 'late' });
+    expect(late.committedPosition).toBe(0); // loaded: an empty read model
+    const first = new ScoringProjection({ db: store.db, rulebooks, log, now: () => 'first' });
+    const a = await catchUp(store, first);
+    expect(a).toEqual(E.right(head));
+    const written = dump(store);
+    const b = await catchUp(store, late);
+    expect(b).toEqual(E.right(head));
+    expect(dump(store)).toEqual(written);
+    expect(store.db.prepare("SELECT updated_at FROM rm_checkpoints WHERE name = 'scoring'").pluck().get()).toBe('first'); // not rewritten
+    await store.close();
+  });
+
   it('is what a store that reads stream by stream gets, and the read model answers the same', async () => {
     const events: Envelope[] = [];
     for (const line of generateLines({ seed: 11, years: 2 })) {
