@@ -10,6 +10,7 @@ import {
   evaluateYear,
   evolve,
   finishYear,
+  k6Owners,
   initialState,
   kpiView,
   packUnitYear,
@@ -318,6 +319,8 @@ export class ScoringProjection {
             this.q.putModel.run(m.id, JSON.stringify(m));
           }
           for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
+          modelOrder.clear();
+          models.length = 0;
 
           crashPoint('projection.tx');
           // 2. Unit by unit, every year of the roll it is on.
@@ -329,7 +332,8 @@ export class ScoringProjection {
             const onRoll = roll(ctx, year);
             const rollIndex = new Int32Array(unitIndex.size).fill(-1);
             onRoll.forEach((id, i) => (rollIndex[unitIndex.get(id)!] = i));
-            return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned: modelsOwnedAtEndOf(ctx, year), rules: {} as Record<string, string> };
+            const owned = modelsOwnedAtEndOf(ctx, year);
+            return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned, modelOwners: k6Owners(ctx, year, owned), rules: {} as Record<string, string> };
           });
           const rulebookFor = (y: number) => this.rulebooks.forYear(y);
           // What the year-level step needs of each unit-year waits in a temporary table, not in memory.
@@ -351,12 +355,17 @@ export class ScoringProjection {
           }
 
           crashPoint('projection.tx');
-          // 3. Year by year.
+          // 3. Year by year. The year-level step reads only the registrations: the models and
+          // what each unit owned are let go first.
+          const reg = { reg: ctx.reg };
+          g.models.clear();
+          (ctx.models as Map<string, unknown>).clear();
+          for (const y of years) y.owned.clear();
           for (const y of years) {
             const unpack = unitYearUnpacker(ctx, y.rb, y.year);
             const units: UnitYear[] = new Array(y.onRoll.length);
             for (const r of unitYearsOf.all(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
-            this.putYear(finishYear(ctx, y.rb, y.year, y.onRoll, units, y.owned), y.rules, g);
+            this.putYear(finishYear(reg, y.rb, y.year, y.onRoll, units, y.modelOwners), y.rules, g);
           }
           this.db.exec('DROP TABLE temp.rebuild_unit_years');
           this.q.setCheckpoint.run(this.name, g.position, g.events, this.rulebooks.hash, this.now());

@@ -55,7 +55,7 @@ export function evaluateYear(state: ScoringState, rb: Rulebook, year: number, ct
   const onRoll = roll(ctx, year);
   const owned = modelsOwnedAtEndOf(ctx, year);
   const units = onRoll.map((id) => evaluateUnitYear(ctx, rb, state.units.get(id)!, year, owned.get(id) ?? []));
-  return finishYear(ctx, rb, year, onRoll, units, owned);
+  return finishYear(ctx, rb, year, onRoll, units, k6Owners(ctx, year, owned));
 }
 
 /**
@@ -158,15 +158,15 @@ export function unitYearUnpacker(ctx: Context, rb: Rulebook, year: number): (uni
 
 /**
  * The year-level step: ranks, tiers' titles and KPIs from every unit on the roll (`units[i]` is
- * the `UnitYear` of `onRoll[i]`); `owned` is `modelsOwnedAtEndOf(ctx, year)`.
+ * the `UnitYear` of `onRoll[i]`); `modelOwners` is `k6Owners(ctx, year, modelsOwnedAtEndOf(ctx, year))`.
+ * Of the context it reads only the registrations (`ctx.reg`).
  */
-export function finishYear(ctx: Context, rb: Rulebook, year: number, onRoll: readonly string[], units: readonly UnitYear[], owned: Map<string, string[]>): YearEvaluation {
+export function finishYear(ctx: Pick<Context, 'reg'>, rb: Rulebook, year: number, onRoll: readonly string[], units: readonly UnitYear[], modelOwners: Map<string, string[]>): YearEvaluation {
   const cards: RankedCard[] = [];
   for (const u of units) if (u.card) cards.push(u.card);
   const ordered: RankedCard[] = [];
   for (const list of rb.lists) ordered.push(...rankList(rb, list, year, cards.filter((c) => c.list.id === list.id)));
   const byUnit = new Map(ordered.map((c) => [c.unitId, c]));
-  const modelOwners = k6Owners(ctx, year, owned);
   const kpis = rb.file.kpis.map((k) => kpi(ctx, k, year, onRoll, units, byUnit, modelOwners));
   return { year, rulebook: rb, roll: onRoll, cards: ordered, byUnit, kpis, modelOwners };
 }
@@ -237,7 +237,7 @@ function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[
 }
 
 /** K6: units owning at the end of the year a model registered by then and not revoked by then. */
-function k6Owners(ctx: Context, year: number, owned: Map<string, string[]>): Map<string, string[]> {
+export function k6Owners(ctx: Context, year: number, owned: Map<string, string[]>): Map<string, string[]> {
   const eoy = endOfYear(year);
   const out = new Map<string, string[]>();
   for (const [unit, ids] of owned) {
@@ -307,7 +307,7 @@ function meets(t: KpiTarget, num: number, den: number | null): boolean | null {
 }
 
 function kpi(
-  ctx: Context,
+  ctx: Pick<Context, 'reg'>,
   k: KpiSpec,
   year: number,
   onRoll: readonly string[],
