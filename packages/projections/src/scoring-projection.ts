@@ -272,6 +272,7 @@ export class ScoringProjection {
     const t0 = performance.now();
     this.beginRebuild();
     const g = initialState();
+    let tempCache: number | undefined;
     try {
       const years = this.db
         .transaction(() => {
@@ -336,7 +337,10 @@ export class ScoringProjection {
             return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned, modelOwners: k6Owners(ctx, year, owned), rules: {} as Record<string, string> };
           });
           const rulebookFor = (y: number) => this.rulebooks.forYear(y);
-          // What the year-level step needs of each unit-year waits in a temporary table, not in memory.
+          // What the year-level step needs of each unit-year waits in a temporary table, not in
+          // memory: its page cache is kept small (it would be 16 MiB), so the table goes to its file.
+          tempCache = this.db.pragma('temp.cache_size', { simple: true }) as number;
+          this.db.pragma('temp.cache_size = -1024');
           this.db.exec('CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_years (year INTEGER NOT NULL, idx INTEGER NOT NULL, packed TEXT NOT NULL, PRIMARY KEY (year, idx)) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_years');
           const putUnitYear = this.db.prepare('INSERT INTO temp.rebuild_unit_years(year, idx, packed) VALUES (?, ?, ?)');
           const unitYearsOf = this.db.prepare<[number], { idx: number; packed: string }>('SELECT idx, packed FROM temp.rebuild_unit_years WHERE year = ?');
@@ -382,6 +386,7 @@ export class ScoringProjection {
     } finally {
       // The fold state was never held whole: it is loaded from the read model when next needed.
       this.stale = true;
+      if (tempCache !== undefined) this.db.pragma(`temp.cache_size = ${tempCache}`);
       if (this.cacheSize !== undefined) this.db.pragma(`cache_size = ${this.cacheSize}`);
       this.cacheSize = undefined;
     }
