@@ -260,9 +260,9 @@ export class ScoringProjection {
    *    the whole-log decisions need is kept: registrations, renames, merges, dissolutions, the
    *    years it names, and the facts of every model (put back in log order afterwards).
    * 2. With the context of the whole log, unit by unit: its facts are read back, each year of the
-   *    roll it is on is scored, the explained scoresheet written and only a lean card kept; its
-   *    rejected facts and index entry written.
-   * 3. Year by year: ranks, titles, KPIs, report and ranking contents from the lean cards.
+   *    roll it is on is scored, the explained scoresheet written and a packed line without
+   *    explanations set aside in a temporary table; its rejected facts and index entry written.
+   * 3. Year by year: ranks, titles, KPIs, report and ranking contents from the packed lines.
    *
    * The in-memory state is not loaded: the next use of the projection loads it from the read model.
    * With `ifEmpty` (a first catch-up), nothing is written when another writer has committed a
@@ -271,125 +271,139 @@ export class ScoringProjection {
   rebuildFromStreams(streams: Iterable<readonly RecordedEvent[]>, opts: { onProgress?: (done: number) => void; ifEmpty?: boolean } = {}): CommitSummary {
     const t0 = performance.now();
     this.beginRebuild();
-    const g = initialState();
-    let tempCache: number | undefined;
+    // What the year-level step needs of each unit-year waits in a temporary table, not in memory:
+    // its page cache is kept small (it would be 16 MiB), so the table goes to its file.
+    const tempCache = this.db.pragma('temp.cache_size', { simple: true }) as number;
+    this.db.pragma('temp.cache_size = -1024');
+    let done = 0;
+    const progress = () => opts.onProgress?.(++done);
+    let g: ScoringState | null = null;
     try {
       const years = this.db
         .transaction(() => {
           if (opts.ifEmpty && this.q.checkpoint.get(this.name)) return null;
           for (const t of READ_MODEL_TABLES) this.db.exec(`DELETE FROM ${t}`);
-          // 1. Stream by stream.
-          const modelOrder = new Map<string, number>();
-          let done = 0;
-          for (const events of streams) {
-            const s = initialState();
-            for (const r of events) evolve(s, r);
-            g.events += s.events;
-            if (s.position > g.position) g.position = s.position;
-            for (const c of s.closures) g.closures.push(c);
-            for (const [id, u] of s.units) {
-              if (g.units.has(id)) throw new Error(`rebuild: the facts of unit ${id} come from more than one stream`);
-              this.q.putUnit.run(id, JSON.stringify(u));
-              g.units.set(id, registryFacts(u));
-            }
-            for (const [id, m] of s.models) {
-              compactModel(m);
-              const first = Math.min(...[...m.regs, ...m.recognitions, ...m.revocations].map((x) => x.p));
-              const into = g.models.get(id);
-              if (!into) {
-                g.models.set(id, m);
-                modelOrder.set(id, first);
-              } else {
-                into.regs.push(...m.regs);
-                into.recognitions.push(...m.recognitions);
-                into.revocations.push(...m.revocations);
-                modelOrder.set(id, Math.min(modelOrder.get(id)!, first));
-              }
-            }
-            opts.onProgress?.(++done);
-          }
-          // Models and closures as a fold in log order has them: by first event, facts by position.
-          const byP = (a: { p: number }, b: { p: number }) => a.p - b.p;
-          g.closures.sort(byP);
-          const models = [...g.models.values()].sort((a, b) => modelOrder.get(a.id)! - modelOrder.get(b.id)!);
-          g.models = new Map(models.map((m) => [m.id, m]));
-          for (const m of models) {
-            m.regs.sort(byP);
-            m.recognitions.sort(byP);
-            m.revocations.sort(byP);
-            this.q.putModel.run(m.id, JSON.stringify(m));
-          }
-          for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
-          modelOrder.clear();
-          models.length = 0;
-
+          g = this.foldStreams(streams, progress);
           crashPoint('projection.tx');
-          // 2. Unit by unit, every year of the roll it is on.
-          const ctx = buildContext(g);
-          // Units by their order in g.units; each year's roll index of each (-1: not on the roll).
-          const unitIndex = new Map<string, number>();
-          for (const id of g.units.keys()) unitIndex.set(id, unitIndex.size);
-          const years = yearsOf(g, ctx).map((year) => {
-            const onRoll = roll(ctx, year);
-            const rollIndex = new Int32Array(unitIndex.size).fill(-1);
-            onRoll.forEach((id, i) => (rollIndex[unitIndex.get(id)!] = i));
-            const owned = modelsOwnedAtEndOf(ctx, year);
-            return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned, modelOwners: k6Owners(ctx, year, owned), rules: {} as Record<string, string> };
-          });
-          const rulebookFor = (y: number) => this.rulebooks.forYear(y);
-          // What the year-level step needs of each unit-year waits in a temporary table, not in
-          // memory: its page cache is kept small (it would be 16 MiB), so the table goes to its file.
-          tempCache = this.db.pragma('temp.cache_size', { simple: true }) as number;
-          this.db.pragma('temp.cache_size = -1024');
-          this.db.exec('CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_years (year INTEGER NOT NULL, idx INTEGER NOT NULL, packed TEXT NOT NULL, PRIMARY KEY (year, idx)) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_years');
-          const putUnitYear = this.db.prepare('INSERT INTO temp.rebuild_unit_years(year, idx, packed) VALUES (?, ?, ?)');
-          const unitYearsOf = this.db.prepare<[number], { idx: number; packed: string }>('SELECT idx, packed FROM temp.rebuild_unit_years WHERE year = ?');
-          for (const [id, k] of unitIndex) {
-            const u = JSON.parse(this.q.unitFacts.get(id)!.facts) as UnitFacts;
-            for (const y of years) {
-              const i = y.rollIndex[k]!;
-              if (i < 0) continue;
-              const uy = evaluateUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? []);
-              if (uy.card) this.putCard(uy.card, y.rb, y.rules);
-              putUnitYear.run(y.year, i, JSON.stringify(packUnitYear(uy)));
-            }
-            for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
-            this.writeUnitIndex(ctx, u);
-            opts.onProgress?.(++done);
-          }
-
+          const plans = this.scoreUnits(g, progress);
           crashPoint('projection.tx');
-          // 3. Year by year. The year-level step reads only the registrations: the models and
-          // what each unit owned are let go first.
-          const reg = { reg: ctx.reg };
-          g.models.clear();
-          (ctx.models as Map<string, unknown>).clear();
-          for (const y of years) y.owned.clear();
-          for (const y of years) {
-            const unpack = unitYearUnpacker(ctx, y.rb, y.year);
-            const units: UnitYear[] = new Array(y.onRoll.length);
-            for (const r of unitYearsOf.all(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
-            this.putYear(finishYear(reg, y.rb, y.year, y.onRoll, units, y.modelOwners), y.rules, g);
-          }
-          this.db.exec('DROP TABLE temp.rebuild_unit_years');
+          this.finishYears(g, plans);
           this.q.setCheckpoint.run(this.name, g.position, g.events, this.rulebooks.hash, this.now());
-          return years.map((y) => y.year);
+          return plans.years.map((y) => y.year);
         })
         .immediate();
       crashPoint('projection.committed');
-      if (years === null) {
+      if (years === null || g === null) {
         this.log.info('the read model was started by another writer; catching up from its checkpoint');
         return { position: 0, years: [], units: 0, durationMs: performance.now() - t0, conflict: true };
       }
-      this.committed = g.position;
-      return { position: g.position, years, units: g.units.size, durationMs: performance.now() - t0 };
+      const { position, units } = g as ScoringState;
+      this.committed = position;
+      return { position, years, units: units.size, durationMs: performance.now() - t0 };
     } finally {
       // The fold state was never held whole: it is loaded from the read model when next needed.
       this.stale = true;
-      if (tempCache !== undefined) this.db.pragma(`temp.cache_size = ${tempCache}`);
+      this.db.pragma(`temp.cache_size = ${tempCache}`);
       if (this.cacheSize !== undefined) this.db.pragma(`cache_size = ${this.cacheSize}`);
       this.cacheSize = undefined;
     }
+  }
+
+  /** Step 1 of `rebuildFromStreams`: folds each stream alone, writes its unit's facts, keeps what the whole-log decisions need. */
+  private foldStreams(streams: Iterable<readonly RecordedEvent[]>, progress: () => void): ScoringState {
+    const g = initialState();
+    const modelOrder = new Map<string, number>();
+    for (const events of streams) {
+      const s = initialState();
+      for (const r of events) evolve(s, r);
+      g.events += s.events;
+      if (s.position > g.position) g.position = s.position;
+      for (const c of s.closures) g.closures.push(c);
+      for (const [id, u] of s.units) {
+        if (g.units.has(id)) throw new Error(`rebuild: the facts of unit ${id} come from more than one stream`);
+        this.q.putUnit.run(id, JSON.stringify(u));
+        g.units.set(id, registryFacts(u));
+      }
+      for (const [id, m] of s.models) {
+        compactModel(m);
+        const first = Math.min(...[...m.regs, ...m.recognitions, ...m.revocations].map((x) => x.p));
+        const into = g.models.get(id);
+        if (!into) {
+          g.models.set(id, m);
+          modelOrder.set(id, first);
+        } else {
+          into.regs.push(...m.regs);
+          into.recognitions.push(...m.recognitions);
+          into.revocations.push(...m.revocations);
+          modelOrder.set(id, Math.min(modelOrder.get(id)!, first));
+        }
+      }
+      progress();
+    }
+    // Models and closures as a fold in log order has them: by first event, facts by position.
+    const byP = (a: { p: number }, b: { p: number }) => a.p - b.p;
+    g.closures.sort(byP);
+    g.models = new Map([...g.models.values()].sort((a, b) => modelOrder.get(a.id)! - modelOrder.get(b.id)!).map((m) => [m.id, m]));
+    for (const m of g.models.values()) {
+      m.regs.sort(byP);
+      m.recognitions.sort(byP);
+      m.revocations.sort(byP);
+      this.q.putModel.run(m.id, JSON.stringify(m));
+    }
+    for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
+    return g;
+  }
+
+  /**
+   * Step 2: unit by unit, every year of the roll it is on: the explained scoresheet written, a
+   * packed line set aside (temp.rebuild_unit_years); rejected facts and index entry written.
+   */
+  private scoreUnits(g: ScoringState, progress: () => void) {
+    const ctx = buildContext(g);
+    // Units by their order in g.units; each year's roll index of each (-1: not on the roll).
+    const unitIndex = new Map<string, number>();
+    for (const id of g.units.keys()) unitIndex.set(id, unitIndex.size);
+    const years = yearsOf(g, ctx).map((year) => {
+      const onRoll = roll(ctx, year);
+      const rollIndex = new Int32Array(unitIndex.size).fill(-1);
+      onRoll.forEach((id, i) => (rollIndex[unitIndex.get(id)!] = i));
+      const owned = modelsOwnedAtEndOf(ctx, year);
+      return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned, modelOwners: k6Owners(ctx, year, owned), rules: {} as Record<string, string> };
+    });
+    const rulebookFor = (y: number) => this.rulebooks.forYear(y);
+    this.db.exec(
+      'CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_years (year INTEGER NOT NULL, idx INTEGER NOT NULL, packed TEXT NOT NULL, PRIMARY KEY (year, idx)) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_years',
+    );
+    const putUnitYear = this.db.prepare('INSERT INTO temp.rebuild_unit_years(year, idx, packed) VALUES (?, ?, ?)');
+    for (const [id, k] of unitIndex) {
+      const u = JSON.parse(this.q.unitFacts.get(id)!.facts) as UnitFacts;
+      for (const y of years) {
+        const i = y.rollIndex[k]!;
+        if (i < 0) continue;
+        const uy = evaluateUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? []);
+        if (uy.card) this.putCard(uy.card, y.rb, y.rules);
+        putUnitYear.run(y.year, i, JSON.stringify(packUnitYear(uy)));
+      }
+      for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
+      this.writeUnitIndex(ctx, u);
+      progress();
+    }
+    // The year-level step reads only the registrations: the models and what each unit owned go.
+    g.models.clear();
+    for (const y of years) y.owned.clear();
+    return { reg: { reg: ctx.reg }, years };
+  }
+
+  /** Step 3: year by year, from the packed lines: ranks and titles, the report, KPIs and ranking contents. */
+  private finishYears(g: ScoringState, plans: ReturnType<ScoringProjection['scoreUnits']>): void {
+    const unitYearsOf = this.db.prepare<[number], { idx: number; packed: string }>('SELECT idx, packed FROM temp.rebuild_unit_years WHERE year = ?');
+    for (const y of plans.years) {
+      const unpack = unitYearUnpacker(plans.reg, y.rb, y.year);
+      const units: UnitYear[] = new Array(y.onRoll.length);
+      for (const r of unitYearsOf.all(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
+      this.putYear(finishYear(plans.reg, y.rb, y.year, y.onRoll, units, y.modelOwners), y.rules, g);
+    }
+    this.db.exec('DROP TABLE temp.rebuild_unit_years');
   }
 
   private write(changes: Changes, everything: boolean): number[] {

@@ -27,6 +27,16 @@ async function storeOf(events: Envelope[]): Promise<SqliteEventStore> {
   return store;
 }
 
+/** The sample district's valid events (its intended bad lines left out). */
+function sampleEvents(seed: number, years: number): Envelope[] {
+  const events: Envelope[] = [];
+  for (const line of generateLines({ seed, years })) {
+    const r = parseEnvelopeText(line);
+    if (E.isRight(r)) events.push(r.right);
+  }
+  return events;
+}
+
 /** Every rebuildable table, rows in key order; `positions: false` leaves out the log position a year was last written at. */
 function dump(store: SqliteEventStore, positions = true): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
@@ -89,20 +99,12 @@ describe('streaming rebuild', () => {
   });
 
   it('writes the same read model as the in-order rebuild for the sample district (merges, models, bad events, closed years)', async () => {
-    const events: Envelope[] = [];
-    for (const line of generateLines({ seed: 7, years: 3 })) {
-      const r = parseEnvelopeText(line);
-      if (E.isRight(r)) events.push(r.right);
-    }
+    const events = sampleEvents(7, 3);
     await compare(events, null);
   });
 
   it('a first catch-up streams, unless another writer started the read model meanwhile: then it writes nothing and goes on from there', async () => {
-    const events: Envelope[] = [];
-    for (const line of generateLines({ seed: 5, years: 2 })) {
-      const r = parseEnvelopeText(line);
-      if (E.isRight(r)) events.push(r.right);
-    }
+    const events = sampleEvents(5, 2);
     const store = await storeOf(events);
     const head = store.db.prepare('SELECT max(position) FROM events').pluck().get() as number;
     const late = new ScoringProjection({ db: store.db, rulebooks, log, now: () => 'late' });
@@ -119,11 +121,7 @@ describe('streaming rebuild', () => {
   });
 
   it('is what a store that reads stream by stream gets, and the read model answers the same', async () => {
-    const events: Envelope[] = [];
-    for (const line of generateLines({ seed: 11, years: 2 })) {
-      const r = parseEnvelopeText(line);
-      if (E.isRight(r)) events.push(r.right);
-    }
+    const events = sampleEvents(11, 2);
     const store = await storeOf(events);
     const proj = new ScoringProjection({ db: store.db, rulebooks, log });
     const progress: number[] = [];

@@ -116,7 +116,7 @@ const LEAN_BONUS: Scorecard['bonus'] = Object.freeze({ rule: '', used: NO_NOTES,
  * Unpacks the `UnitYear`s of one year (and rulebook): lean cards, whose criteria of equal points
  * are one shared (frozen) object, and whose texts are empty.
  */
-export function unitYearUnpacker(ctx: Context, rb: Rulebook, year: number): (unitId: string, p: PackedUnitYear) => UnitYear {
+export function unitYearUnpacker(ctx: Pick<Context, 'reg'>, rb: Rulebook, year: number): (unitId: string, p: PackedUnitYear) => UnitYear {
   const criteria = new Map<string, CriterionScore>();
   const criterion = (c: CriterionSpec, pointsH: number | null): CriterionScore => {
     const key = `${c.id}\u0000${pointsH}`;
