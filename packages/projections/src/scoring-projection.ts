@@ -111,7 +111,6 @@ export class ScoringProjection {
       putCard: db.prepare('INSERT INTO rm_scorecards(year, unit_id, list, kind, total, complete, card) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       delRanks: db.prepare('DELETE FROM rm_ranks WHERE year = ?'),
       putRank: db.prepare('INSERT INTO rm_ranks(year, unit_id, rank, rank_rule, titles, title_rules) VALUES (?, ?, ?, ?, ?, ?)'),
-      unitFacts: db.prepare<[string], { facts: string }>('SELECT facts FROM rm_unit_facts WHERE unit_id = ?'),
       putContent: db.prepare(
         'INSERT INTO rm_ranking_content(year, list, content, digest, position) VALUES (?, ?, ?, ?, ?) ' +
           'ON CONFLICT(year, list) DO UPDATE SET content = excluded.content, digest = excluded.digest, position = excluded.position',
@@ -252,13 +251,15 @@ export class ScoringProjection {
   /**
    * Rebuilds the whole read model from the log read stream by stream — `streams` yields every
    * stream's events in stream order, up to one log position, streams in the order of their first
-   * event — in one transaction, with the same results as folding the log in order and
-   * `commitRebuild` (a test holds the two to each other), but without ever holding the whole fold
-   * state: memory grows with the number of units and models, not of events.
+   * event — with the same results as folding the log in order and `commitRebuild` (a test holds
+   * the two to each other), but without ever holding the whole fold state: memory grows with the
+   * number of units and models, not of events. The read model is replaced in one transaction.
    *
-   * 1. Each stream is folded alone; its unit's facts are written (rm_unit_facts) and only what
-   *    the whole-log decisions need is kept: registrations, renames, merges, dissolutions, the
-   *    years it names, and the facts of every model (put back in log order afterwards).
+   * 1. Each stream is folded alone; its unit's facts are set aside in a temporary table, and only
+   *    what the whole-log decisions need is kept: registrations, renames, merges, dissolutions,
+   *    the years it names, and the facts of every model (put back in log order afterwards). This
+   *    step writes nothing to the database file: it runs before the write transaction, so other
+   *    writers (ingest) wait only for steps 2 and 3.
    * 2. With the context of the whole log, unit by unit: its facts are read back, each year of the
    *    roll it is on is scored, the explained scoresheet written and a packed line without
    *    explanations set aside in a temporary table; its rejected facts and index entry written.
@@ -271,19 +272,27 @@ export class ScoringProjection {
   rebuildFromStreams(streams: Iterable<readonly RecordedEvent[]>, opts: { onProgress?: (done: number) => void; ifEmpty?: boolean } = {}): CommitSummary {
     const t0 = performance.now();
     this.beginRebuild();
-    // What the year-level step needs of each unit-year waits in a temporary table, not in memory:
-    // its page cache is kept small (it would be 16 MiB), so the table goes to its file.
+    // The units' facts and what the year-level step needs of each unit-year wait in temporary
+    // tables, not in memory: their page cache is kept small (it would be 16 MiB), so they go to
+    // their file.
     const tempCache = this.db.pragma('temp.cache_size', { simple: true }) as number;
     this.db.pragma('temp.cache_size = -1024');
     let done = 0;
     const progress = () => opts.onProgress?.(++done);
-    let g: ScoringState | null = null;
     try {
+      this.db.exec(
+        'CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_facts (unit_id TEXT PRIMARY KEY, facts TEXT NOT NULL) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_facts;' +
+          'CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_years (year INTEGER NOT NULL, idx INTEGER NOT NULL, packed TEXT NOT NULL, PRIMARY KEY (year, idx)) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_years',
+      );
+      // Step 1 reads the log in one snapshot and writes only the temporary tables.
+      const g = this.db.transaction(() => this.foldStreams(streams, progress))();
       const years = this.db
         .transaction(() => {
           if (opts.ifEmpty && this.q.checkpoint.get(this.name)) return null;
           for (const t of READ_MODEL_TABLES) this.db.exec(`DELETE FROM ${t}`);
-          g = this.foldStreams(streams, progress);
+          this.db.exec('INSERT INTO rm_unit_facts(unit_id, facts) SELECT unit_id, facts FROM temp.rebuild_unit_facts');
+          for (const m of g.models.values()) this.q.putModel.run(m.id, JSON.stringify(m));
+          for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
           crashPoint('projection.tx');
           const plans = this.scoreUnits(g, progress);
           crashPoint('projection.tx');
@@ -293,26 +302,27 @@ export class ScoringProjection {
         })
         .immediate();
       crashPoint('projection.committed');
-      if (years === null || g === null) {
+      if (years === null) {
         this.log.info('the read model was started by another writer; catching up from its checkpoint');
         return { position: 0, years: [], units: 0, durationMs: performance.now() - t0, conflict: true };
       }
-      const { position, units } = g as ScoringState;
-      this.committed = position;
-      return { position, years, units: units.size, durationMs: performance.now() - t0 };
+      this.committed = g.position;
+      return { position: g.position, years, units: g.units.size, durationMs: performance.now() - t0 };
     } finally {
       // The fold state was never held whole: it is loaded from the read model when next needed.
       this.stale = true;
+      this.db.exec('DROP TABLE IF EXISTS temp.rebuild_unit_facts; DROP TABLE IF EXISTS temp.rebuild_unit_years');
       this.db.pragma(`temp.cache_size = ${tempCache}`);
       if (this.cacheSize !== undefined) this.db.pragma(`cache_size = ${this.cacheSize}`);
       this.cacheSize = undefined;
     }
   }
 
-  /** Step 1 of `rebuildFromStreams`: folds each stream alone, writes its unit's facts, keeps what the whole-log decisions need. */
+  /** Step 1 of `rebuildFromStreams`: folds each stream alone, sets its unit's facts aside (temp.rebuild_unit_facts), keeps what the whole-log decisions need. */
   private foldStreams(streams: Iterable<readonly RecordedEvent[]>, progress: () => void): ScoringState {
     const g = initialState();
     const modelOrder = new Map<string, number>();
+    const putFacts = this.db.prepare('INSERT INTO temp.rebuild_unit_facts(unit_id, facts) VALUES (?, ?)');
     for (const events of streams) {
       const s = initialState();
       for (const r of events) evolve(s, r);
@@ -321,7 +331,7 @@ export class ScoringProjection {
       for (const c of s.closures) g.closures.push(c);
       for (const [id, u] of s.units) {
         if (g.units.has(id)) throw new Error(`rebuild: the facts of unit ${id} come from more than one stream`);
-        this.q.putUnit.run(id, JSON.stringify(u));
+        putFacts.run(id, JSON.stringify(u));
         g.units.set(id, registryFacts(u));
       }
       for (const [id, m] of s.models) {
@@ -348,9 +358,7 @@ export class ScoringProjection {
       m.regs.sort(byP);
       m.recognitions.sort(byP);
       m.revocations.sort(byP);
-      this.q.putModel.run(m.id, JSON.stringify(m));
     }
-    for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
     return g;
   }
 
@@ -371,12 +379,10 @@ export class ScoringProjection {
       return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned, modelOwners: k6Owners(ctx, year, owned), rules: {} as Record<string, string> };
     });
     const rulebookFor = (y: number) => this.rulebooks.forYear(y);
-    this.db.exec(
-      'CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_years (year INTEGER NOT NULL, idx INTEGER NOT NULL, packed TEXT NOT NULL, PRIMARY KEY (year, idx)) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_years',
-    );
+    const factsOf = this.db.prepare<[string], string>('SELECT facts FROM temp.rebuild_unit_facts WHERE unit_id = ?').pluck();
     const putUnitYear = this.db.prepare('INSERT INTO temp.rebuild_unit_years(year, idx, packed) VALUES (?, ?, ?)');
     for (const [id, k] of unitIndex) {
-      const u = JSON.parse(this.q.unitFacts.get(id)!.facts) as UnitFacts;
+      const u = JSON.parse(factsOf.get(id)!) as UnitFacts;
       for (const y of years) {
         const i = y.rollIndex[k]!;
         if (i < 0) continue;
@@ -403,7 +409,6 @@ export class ScoringProjection {
       for (const r of unitYearsOf.all(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
       this.putYear(finishYear(plans.reg, y.rb, y.year, y.onRoll, units, y.modelOwners), y.rules, g);
     }
-    this.db.exec('DROP TABLE temp.rebuild_unit_years');
   }
 
   private write(changes: Changes, everything: boolean): number[] {

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
@@ -118,6 +122,45 @@ describe('streaming rebuild', () => {
     expect(dump(store)).toEqual(written);
     expect(store.db.prepare("SELECT updated_at FROM rm_checkpoints WHERE name = 'scoring'").pluck().get()).toBe('first'); // not rewritten
     await store.close();
+  });
+
+  it('leaves the database to other writers while it reads the log, and takes the write lock only to write the read model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dvk-rebuild-lock-'));
+    try {
+      const store = openSqliteEventStore({ path: join(dir, 'dvk.sqlite') });
+      const events = sampleEvents(3, 1);
+      for (let i = 0; i < events.length; i += 5000) {
+        const a = await store.appendMany(events.slice(i, i + 5000));
+        if (E.isLeft(a)) throw new Error(a.left.message);
+      }
+      const streams = store.db.prepare('SELECT count(*) FROM streams').pluck().get() as number;
+      const other = new Database(join(dir, 'dvk.sqlite'));
+      other.pragma('busy_timeout = 0');
+      other.exec('CREATE TABLE probe (n INTEGER)');
+      const outcomes: ('wrote' | 'busy')[] = [];
+      const proj = new ScoringProjection({ db: store.db, rulebooks, log });
+      // Progress is reported once per stream read (step 1), then once per unit scored (step 2).
+      const r = await rebuild(store, proj, {
+        onProgress: () => {
+          try {
+            other.prepare('INSERT INTO probe(n) VALUES (?)').run(outcomes.length);
+            outcomes.push('wrote');
+          } catch (e) {
+            expect((e as { code?: string }).code).toBe('SQLITE_BUSY');
+            outcomes.push('busy');
+          }
+        },
+      });
+      if (E.isLeft(r)) throw new Error(r.left.message);
+      expect(outcomes.slice(0, streams).every((o) => o === 'wrote')).toBe(true);
+      expect(outcomes.slice(streams, -1).every((o) => o === 'busy')).toBe(true);
+      expect(outcomes.slice(streams, -1).length).toBeGreaterThan(0);
+      expect(outcomes.at(-1)).toBe('wrote'); // after the commit
+      other.close();
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is what a store that reads stream by stream gets, and the read model answers the same', async () => {
