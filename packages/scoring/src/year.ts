@@ -61,7 +61,8 @@ export function evaluateYear(state: ScoringState, rb: Rulebook, year: number, ct
 /**
  * What a year's evaluation needs of one unit on its roll: its scoresheet (for a unit of a scored
  * kind) and the figures the KPIs count. The first of the two steps of `evaluateYear`; a streaming
- * replay takes it unit by unit, keeping only `leanCard`s, and then finishes the year.
+ * replay takes it unit by unit, sets each result aside packed (`packUnitYear`), and then finishes
+ * the year from the unpacked lean cards (`unitYearUnpacker`).
  */
 export interface UnitYear {
   card: RankedCard | null;
