@@ -12,8 +12,9 @@ import type { JobResult } from './jobs.js';
  *   replay      vs raw-replay   (sequential read + JSON.parse + a trivial per-stream fold)
  *   scoring-alone               (the pure core on already-parsed events)
  *   latency                     (POST one event → changed figure readable from the API)
- *   memory                      (peak RSS of a replay at 1× and 10× the history)
- * Every job runs in a fresh process; the table and bench-results/bench.json give ratios.
+ *   memory                      (peak RSS of a replay at 1× and 10× the history; the worst pair of R)
+ * Every job runs in a fresh process; the table (with whether each target is met) and
+ * bench-results/bench.json give ratios.
  *
  *   pnpm bench [--units N] [--years Y] [--memory-units N] [--latency-samples N] [--repeat R] [--seed S]
  */
@@ -27,7 +28,8 @@ Options:
   --years Y            years of history (default 5)
   --memory-units N     units of the 1× memory history; 10× is ten times this (default 825)
   --latency-samples N  single events posted for the latency figure (default 200)
-  --repeat R           runs of each throughput pair; the best is kept (default 3)
+  --repeat R           runs of each throughput pair (the best is kept) and of the memory pair
+                       (the worst ratio is kept) (default 3)
   --seed S             the generator's seed (default 2016)
   -h, --help           this text
 `;
@@ -125,21 +127,36 @@ fresh(mem1Db);
 fresh(mem10Db);
 job('import', mem1File, mem1Db);
 job('import', mem10File, mem10Db);
-const mem1 = job('replay', mem1Db);
-const mem10 = job('replay', mem10Db);
+// The pair is run `repeat` times, interleaved; its ratio moves with garbage collection, so the
+// table shows the worst pair (the target must hold for it), bench.json every pair.
+const memoryPairs = Array.from({ length: repeat }, () => {
+  const one = job('replay', mem1Db);
+  const ten = job('replay', mem10Db);
+  process.stderr.write(`  replay peak RSS ${ten.maxRssMb.toFixed(0)} MB at 10× vs ${one.maxRssMb.toFixed(0)} MB at 1×: ${(ten.maxRssMb / one.maxRssMb).toFixed(2)}×\n`);
+  return { one, ten, ratio: ten.maxRssMb / one.maxRssMb };
+});
+const { one: mem1, ten: mem10 } = memoryPairs.reduce((a, b) => (b.ratio > a.ratio ? b : a));
 
 const imp = best(imports), rawIns = best(rawInserts), rep = best(replays), rawRep = best(rawReplays);
-const rows: [string, string, string, string][] = [
-  ['figure', 'value', 'ratio to the limit', 'target'],
-  ['raw insert (limit)', `${fmt(rawIns.eventsPerSecond)} ev/s`, '1', ''],
-  ['dvk import (idempotent, hash-chained, projections up to date)', `${fmt(imp.eventsPerSecond)} ev/s`, ratio(imp, rawIns), '≥ 0.4'],
-  ['raw read + parse + fold (limit)', `${fmt(rawRep.eventsPerSecond)} ev/s`, '1', ''],
-  ['dvk replay (rebuild + every year\'s reports)', `${fmt(rep.eventsPerSecond)} ev/s`, ratio(rep, rawRep), '≥ 0.6'],
-  ['scoring alone (pure core, parsed events)', `${fmt(scoring.eventsPerSecond)} ev/s`, ratio(scoring, rawRep), ''],
-  ['latency POST → figure in API, p50', `${lat.extra!.p50Ms!.toString().slice(0, 6)} ms`, '', ''],
-  ['latency POST → figure in API, p99', `${String(lat.extra!.p99Ms).slice(0, 6)} ms`, '', '≤ 1000 ms'],
-  [`replay peak RSS at 1× (${mem1.events} events)`, `${mem1.maxRssMb.toFixed(0)} MB`, '', ''],
-  [`replay peak RSS at 10× (${mem10.events} events)`, `${mem10.maxRssMb.toFixed(0)} MB`, (mem10.maxRssMb / mem1.maxRssMb).toFixed(2) + ' × 1×', '≤ 1.5'],
+const ratios = { import: imp.eventsPerSecond / rawIns.eventsPerSecond, replay: rep.eventsPerSecond / rawRep.eventsPerSecond, memory10x: mem10.maxRssMb / mem1.maxRssMb };
+const met = (ok: boolean) => (ok ? 'yes' : 'NO');
+const rows: [string, string, string, string, string][] = [
+  ['figure', 'value', 'ratio to the limit', 'target', 'met'],
+  ['raw insert (limit)', `${fmt(rawIns.eventsPerSecond)} ev/s`, '1', '', ''],
+  ['dvk import (idempotent, hash-chained, projections up to date)', `${fmt(imp.eventsPerSecond)} ev/s`, ratios.import.toFixed(2), '≥ 0.4', met(ratios.import >= 0.4)],
+  ['raw read + parse + fold (limit)', `${fmt(rawRep.eventsPerSecond)} ev/s`, '1', '', ''],
+  ['dvk replay (rebuild + every year\'s reports)', `${fmt(rep.eventsPerSecond)} ev/s`, ratios.replay.toFixed(2), '≥ 0.6', met(ratios.replay >= 0.6)],
+  ['scoring alone (pure core, parsed events)', `${fmt(scoring.eventsPerSecond)} ev/s`, ratio(scoring, rawRep), '', ''],
+  ['latency POST → figure in API, p50', `${lat.extra!.p50Ms!.toString().slice(0, 6)} ms`, '', '', ''],
+  ['latency POST → figure in API, p99', `${String(lat.extra!.p99Ms).slice(0, 6)} ms`, '', '≤ 1000 ms', met((lat.extra!.p99Ms as number) <= 1000)],
+  [`replay peak RSS at 1× (${mem1.events} events)`, `${mem1.maxRssMb.toFixed(0)} MB`, '', '', ''],
+  [
+    `replay peak RSS at 10× (${mem10.events} events), worst of ${repeat}`,
+    `${mem10.maxRssMb.toFixed(0)} MB`,
+    ratios.memory10x.toFixed(2) + ' × 1×',
+    '≤ 1.5',
+    met(ratios.memory10x <= 1.5),
+  ],
 ];
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -147,16 +164,16 @@ function fmt(n: number): string {
 function ratio(a: JobResult, b: JobResult): string {
   return (a.eventsPerSecond / b.eventsPerSecond).toFixed(2);
 }
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
 const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
 process.stdout.write(`\n${table}\n`);
 const result = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
   scale: { units, districts: districts(units), years, events: imp.events, memoryUnits },
-  runs: { imports, rawInserts, replays, rawReplays },
+  runs: { imports, rawInserts, replays, rawReplays, memoryPairs },
   best: { import: imp, rawInsert: rawIns, replay: rep, rawReplay: rawRep, scoringAlone: scoring, latency: lat, memory1x: mem1, memory10x: mem10 },
-  ratios: { import: imp.eventsPerSecond / rawIns.eventsPerSecond, replay: rep.eventsPerSecond / rawRep.eventsPerSecond, memory10x: mem10.maxRssMb / mem1.maxRssMb },
+  ratios,
   table: rows,
 };
 writeFileSync(join(out, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
