@@ -35,6 +35,7 @@ import {
   type YearEvaluation,
   unitYearUnpacker,
 } from '@dvk/scoring';
+import { collectGarbage } from './gc.js';
 import { READ_MODEL_TABLES, ensureReadModel, normalizeName } from './read-model.js';
 
 /**
@@ -294,7 +295,10 @@ export class ScoringProjection {
           for (const m of g.models.values()) this.q.putModel.run(m.id, JSON.stringify(m));
           for (const c of g.closures) this.q.putClosure.run(c.p, c.year, c.at);
           crashPoint('projection.tx');
+          // Each step's leftovers are collected before the next (gc.ts): the peak stays that of one step.
+          collectGarbage();
           const plans = this.scoreUnits(g, progress);
+          collectGarbage();
           crashPoint('projection.tx');
           this.finishYears(g, plans);
           this.q.setCheckpoint.run(this.name, g.position, g.events, this.rulebooks.hash, this.now());
@@ -406,8 +410,9 @@ export class ScoringProjection {
     for (const y of plans.years) {
       const unpack = unitYearUnpacker(plans.reg, y.rb, y.year);
       const units: UnitYear[] = new Array(y.onRoll.length);
-      for (const r of unitYearsOf.all(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
+      for (const r of unitYearsOf.iterate(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
       this.putYear(finishYear(plans.reg, y.rb, y.year, y.onRoll, units, y.modelOwners), y.rules, g);
+      collectGarbage();
     }
   }
 
