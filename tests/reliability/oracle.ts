@@ -141,6 +141,7 @@ const COMPARED: Record<string, string> = {
   // writes every year at the head. Every figure is compared.
   rm_years: 'year, report, rules, report_digest, kpi_explain, rulebook_id, rulebook_version, rulebook_hash, closed_position',
   rm_scorecards: 'year, unit_id, list, kind, total, complete, card',
+  rm_unit_years: 'year, unit_id, packed',
   rm_ranks: 'year, unit_id, rank, rank_rule, titles, title_rules',
   rm_ranking_content: 'year, list, content, digest',
   rm_rejected: 'position, unit_id, stream, type, year, code, reason',

@@ -41,6 +41,15 @@ CREATE TABLE IF NOT EXISTS rm_scorecards (
                                     -- rank and titles (null and [] here: they are in rm_ranks)
   PRIMARY KEY (year, unit_id)
 ) WITHOUT ROWID;
+-- What the year-level step needs of each unit on a year's roll (packUnitYear: points, total,
+-- tier, vetoes, the KPI inputs; no explanation): an event then re-scores only the unit-years it
+-- can change, and the year's ranks, titles, KPIs and report are finished from these lines.
+CREATE TABLE IF NOT EXISTS rm_unit_years (
+  year     INTEGER NOT NULL,
+  unit_id  TEXT NOT NULL,
+  packed   TEXT NOT NULL,           -- JSON PackedUnitYear
+  PRIMARY KEY (year, unit_id)
+) WITHOUT ROWID;
 -- Rank and titles of each scorecard: they depend on the whole list, so a streaming replay writes
 -- them once the year's every scorecard is known, and the card itself as soon as it is computed.
 CREATE TABLE IF NOT EXISTS rm_ranks (
@@ -113,6 +122,7 @@ export const READ_MODEL_TABLES = [
   'rm_closures',
   'rm_years',
   'rm_scorecards',
+  'rm_unit_years',
   'rm_ranks',
   'rm_ranking_content',
   'rm_rejected',
@@ -124,7 +134,7 @@ export const READ_MODEL_TABLES = [
  * rebuilt from the log (it holds nothing the log does not); published rankings, their close
  * digests and the digest state are kept.
  */
-export const READ_MODEL_VERSION = 4;
+export const READ_MODEL_VERSION = 5;
 
 export function ensureReadModel(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)');

@@ -7,7 +7,6 @@ import {
   buildContext,
   emptyUnit,
   evaluateUnitYear,
-  evaluateYear,
   evolve,
   finishYear,
   k6Owners,
@@ -109,6 +108,12 @@ export class ScoringProjection {
           'rulebook_id = excluded.rulebook_id, rulebook_version = excluded.rulebook_version, rulebook_hash = excluded.rulebook_hash, position = excluded.position, closed_position = excluded.closed_position',
       ),
       delCards: db.prepare('DELETE FROM rm_scorecards WHERE year = ?'),
+      delCard: db.prepare('DELETE FROM rm_scorecards WHERE year = ? AND unit_id = ?'),
+      putUnitYear: db.prepare('INSERT OR REPLACE INTO rm_unit_years(year, unit_id, packed) VALUES (?, ?, ?)'),
+      delUnitYears: db.prepare('DELETE FROM rm_unit_years WHERE year = ?'),
+      unitYears: db.prepare<[number], { unit_id: string; packed: string }>('SELECT unit_id, packed FROM rm_unit_years WHERE year = ?'),
+      countUnitYears: db.prepare<[number], number>('SELECT count(*) FROM rm_unit_years WHERE year = ?').pluck(),
+      yearRules: db.prepare<[number], string>('SELECT rules FROM rm_years WHERE year = ?').pluck(),
       putCard: db.prepare('INSERT INTO rm_scorecards(year, unit_id, list, kind, total, complete, card) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       delRanks: db.prepare('DELETE FROM rm_ranks WHERE year = ?'),
       putRank: db.prepare('INSERT INTO rm_ranks(year, unit_id, rank, rank_rule, titles, title_rules) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -273,17 +278,15 @@ export class ScoringProjection {
   rebuildFromStreams(streams: Iterable<readonly RecordedEvent[]>, opts: { onProgress?: (done: number) => void; ifEmpty?: boolean } = {}): CommitSummary {
     const t0 = performance.now();
     this.beginRebuild();
-    // The units' facts and what the year-level step needs of each unit-year wait in temporary
-    // tables, not in memory: their page cache is kept small (it would be 16 MiB), so they go to
-    // their file.
+    // The units' facts wait in a temporary table, not in memory: its page cache is kept small (it
+    // would be 16 MiB), so they go to its file.
     const tempCache = this.db.pragma('temp.cache_size', { simple: true }) as number;
     this.db.pragma('temp.cache_size = -1024');
     let done = 0;
     const progress = () => opts.onProgress?.(++done);
     try {
       this.db.exec(
-        'CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_facts (unit_id TEXT PRIMARY KEY, facts TEXT NOT NULL) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_facts;' +
-          'CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_years (year INTEGER NOT NULL, idx INTEGER NOT NULL, packed TEXT NOT NULL, PRIMARY KEY (year, idx)) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_years',
+        'CREATE TEMP TABLE IF NOT EXISTS rebuild_unit_facts (unit_id TEXT PRIMARY KEY, facts TEXT NOT NULL) WITHOUT ROWID; DELETE FROM temp.rebuild_unit_facts',
       );
       // Step 1 reads the log in one snapshot and writes only the temporary tables.
       const g = this.db.transaction(() => this.foldStreams(streams, progress))();
@@ -315,7 +318,7 @@ export class ScoringProjection {
     } finally {
       // The fold state was never held whole: it is loaded from the read model when next needed.
       this.stale = true;
-      this.db.exec('DROP TABLE IF EXISTS temp.rebuild_unit_facts; DROP TABLE IF EXISTS temp.rebuild_unit_years');
+      this.db.exec('DROP TABLE IF EXISTS temp.rebuild_unit_facts');
       this.db.pragma(`temp.cache_size = ${tempCache}`);
       if (this.cacheSize !== undefined) this.db.pragma(`cache_size = ${this.cacheSize}`);
       this.cacheSize = undefined;
@@ -368,7 +371,7 @@ export class ScoringProjection {
 
   /**
    * Step 2: unit by unit, every year of the roll it is on: the explained scoresheet written, a
-   * packed line set aside (temp.rebuild_unit_years); rejected facts and index entry written.
+   * packed line written (rm_unit_years); rejected facts and index entry written.
    */
   private scoreUnits(g: ScoringState, progress: () => void) {
     const ctx = buildContext(g);
@@ -384,7 +387,6 @@ export class ScoringProjection {
     });
     const rulebookFor = (y: number) => this.rulebooks.forYear(y);
     const factsOf = this.db.prepare<[string], string>('SELECT facts FROM temp.rebuild_unit_facts WHERE unit_id = ?').pluck();
-    const putUnitYear = this.db.prepare('INSERT INTO temp.rebuild_unit_years(year, idx, packed) VALUES (?, ?, ?)');
     for (const [id, k] of unitIndex) {
       const u = JSON.parse(factsOf.get(id)!) as UnitFacts;
       for (const y of years) {
@@ -392,7 +394,7 @@ export class ScoringProjection {
         if (i < 0) continue;
         const uy = evaluateUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? []);
         if (uy.card) this.putCard(uy.card, y.rb, y.rules);
-        putUnitYear.run(y.year, i, JSON.stringify(packUnitYear(uy)));
+        this.q.putUnitYear.run(y.year, id, JSON.stringify(packUnitYear(uy)));
       }
       for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
       this.writeUnitIndex(ctx, u);
@@ -406,11 +408,9 @@ export class ScoringProjection {
 
   /** Step 3: year by year, from the packed lines: ranks and titles, the report, KPIs and ranking contents. */
   private finishYears(g: ScoringState, plans: ReturnType<ScoringProjection['scoreUnits']>): void {
-    const unitYearsOf = this.db.prepare<[number], { idx: number; packed: string }>('SELECT idx, packed FROM temp.rebuild_unit_years WHERE year = ?');
     for (const y of plans.years) {
-      const unpack = unitYearUnpacker(plans.reg, y.rb, y.year);
-      const units: UnitYear[] = new Array(y.onRoll.length);
-      for (const r of unitYearsOf.iterate(y.year)) units[r.idx] = unpack(y.onRoll[r.idx]!, JSON.parse(r.packed) as PackedUnitYear);
+      const units = this.unpackYear(plans.reg, y.rb, y.year, y.onRoll, new Array(y.onRoll.length));
+      if (!units) throw new Error(`rebuild: a unit on the roll of ${y.year} was not scored`);
       this.putYear(finishYear(plans.reg, y.rb, y.year, y.onRoll, units, y.modelOwners), y.rules, g);
       collectGarbage();
     }
@@ -427,8 +427,9 @@ export class ScoringProjection {
 
     const ctx = buildContext(s);
     const allYears = yearsOf(s, ctx);
-    const years = everything || changes.allYears ? allYears : allYears.filter((y) => changes.years.has(y));
-    for (const y of years) this.writeYear(ctx, y);
+    const full = everything || changes.allYears;
+    const years = full ? allYears : allYears.filter((y) => changes.years.has(y));
+    for (const y of years) this.writeYear(ctx, y, full ? null : changes);
 
     // Rejected facts and the unit index depend on the whole log: a registry or model change may
     // change them for any unit.
@@ -448,14 +449,66 @@ export class ScoringProjection {
     return years;
   }
 
-  private writeYear(ctx: Context, year: number): void {
+  /**
+   * Writes a year: every unit on its roll scored (`changes` null), or only the units `changes`
+   * can have changed — those whose facts changed, and the owners at the end of the year of the
+   * models whose facts changed (a model's events may come from another unit's stream) — the
+   * others' packed lines read back (rm_unit_years). Then the year-level step: ranks, titles,
+   * KPIs, report and ranking contents. Registrations, renames, merges, dissolutions, model
+   * registrations and revocations set `allYears` (they can change any unit's results and the
+   * rolls): their commits score every unit, as does a year whose lines are not all there.
+   */
+  private writeYear(ctx: Context, year: number, changes: Changes | null): void {
+    const s = this.state;
     const rb = this.rulebooks.forYear(year);
-    const ev = evaluateYear(this.state, rb, year, ctx);
-    this.q.delCards.run(year);
+    const onRoll = roll(ctx, year);
+    const owned = modelsOwnedAtEndOf(ctx, year);
+    const score = (id: string, rules: Record<string, string>): UnitYear => {
+      const uy = evaluateUnitYear(ctx, rb, s.units.get(id)!, year, owned.get(id) ?? []);
+      if (uy.card) this.putCard(uy.card, rb, rules);
+      this.q.putUnitYear.run(year, id, JSON.stringify(packUnitYear(uy)));
+      return uy;
+    };
+    let units: UnitYear[] | null = null;
+    let rules: Record<string, string> = {};
+    if (changes && this.q.countUnitYears.get(year) === onRoll.length) {
+      const stored = this.q.yearRules.get(year);
+      rules = stored ? (JSON.parse(stored) as Record<string, string>) : {};
+      const again = new Set(changes.units);
+      if (changes.models.size > 0) for (const [owner, ids] of owned) if (ids.some((m) => changes.models.has(m))) again.add(owner);
+      const at = new Map(onRoll.map((id, i) => [id, i]));
+      const fresh: UnitYear[] = new Array(onRoll.length);
+      for (const id of again) {
+        const i = at.get(id);
+        if (i === undefined) continue;
+        this.q.delCard.run(year, id);
+        fresh[i] = score(id, rules);
+      }
+      units = this.unpackYear(ctx, rb, year, onRoll, fresh);
+    }
+    if (!units) {
+      this.q.delCards.run(year);
+      this.q.delUnitYears.run(year);
+      rules = {};
+      units = onRoll.map((id) => score(id, rules));
+    }
     this.q.delRanks.run(year);
-    const rules: Record<string, string> = {};
-    for (const c of ev.cards) this.putCard(c, rb, rules);
-    this.putYear(ev, rules, this.state);
+    this.putYear(finishYear(ctx, rb, year, onRoll, units, k6Owners(ctx, year, owned)), rules, s);
+  }
+
+  /**
+   * Fills the unit-years of a roll not given in `units` from their packed lines (lean cards, no
+   * explanations); null when a unit on the roll has none.
+   */
+  private unpackYear(ctx: Pick<Context, 'reg'>, rb: Rulebook, year: number, onRoll: readonly string[], units: UnitYear[]): UnitYear[] | null {
+    const at = new Map(onRoll.map((id, i) => [id, i]));
+    const unpack = unitYearUnpacker(ctx, rb, year);
+    for (const r of this.q.unitYears.iterate(year)) {
+      const i = at.get(r.unit_id);
+      if (i !== undefined && units[i] === undefined) units[i] = unpack(r.unit_id, JSON.parse(r.packed) as PackedUnitYear);
+    }
+    for (let i = 0; i < onRoll.length; i++) if (units[i] === undefined) return null;
+    return units;
   }
 
   /**

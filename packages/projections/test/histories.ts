@@ -6,7 +6,8 @@ import type { Envelope, UnitKind } from '@dvk/contracts';
  * including events that arrive before their unit's registration, retractions, corrections, late
  * reports and vetoes, one merge, and the district's YearClosed events; and interleavings of them.
  * With `races`, streams also race across units for what "the first in the log wins" decides (one
- * model id registered by two units, one unit merged into two): the log's order then matters.
+ * model id registered by two units, one unit merged into two, a model recognised in another
+ * unit's stream than its owner's): the log's order then matters.
  */
 
 const KINDS: UnitKind[] = ['commune_party', 'agency', 'village', 'mobilization_team', 'mobilization_bloc', 'mass_org'];
@@ -122,6 +123,10 @@ export function buildStreams(units: UnitSpec[], closeYears: number[], races = fa
     streams[2]!.push({ ...at(0), type: 'ModelRegistered', data: { unitId: 'u2', modelId: 'race', title: 'Mô hình', field: 'other', registeredAt: ts(2016, 3, 2, 8) } } as Envelope);
     streams[2]!.push({ ...at(0), type: 'ModelRecognized', data: { unitId: 'u2', modelId: 'race', year: 2016, level: 'district' } } as Envelope);
     streams[2]!.push({ ...at(0), type: 'UnitsMerged', data: { unitId: 'u2', sourceUnitIds: ['u1'], effectiveFrom: '2017-01-01' } } as Envelope);
+    // After the merge, u2 recognises "race" again for 2016: when u1 registered it first and u2's
+    // merge of u1 won, this counts for u1's 2016 card (u1 still owns it at the end of 2016) though
+    // said in u2's stream — what an incremental commit must re-score beyond the changed stream.
+    streams[2]!.push({ ...at(0), type: 'ModelRecognized', data: { unitId: 'u2', modelId: 'race', year: 2016, level: 'province' } } as Envelope);
     streams[0]!.push({ ...at(0), type: 'UnitsMerged', data: { unitId: 'u0', sourceUnitIds: ['u1'], effectiveFrom: '2016-10-01' } } as Envelope);
   }
   streams.push(closeYears.map((year) => ({ id: uuid(++idSeq), type: 'YearClosed', schemaVersion: 1, source: 'prop', occurredAt: '2020-01-01T00:00:00+07:00', data: { year, closedAt: ts(year + 1, 1, 20, 8) } }) as Envelope));
