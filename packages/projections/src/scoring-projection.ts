@@ -267,8 +267,8 @@ export class ScoringProjection {
    *    step writes nothing to the database file: it runs before the write transaction, so other
    *    writers (ingest) wait only for steps 2 and 3.
    * 2. With the context of the whole log, unit by unit: its facts are read back, each year of the
-   *    roll it is on is scored, the explained scoresheet written and a packed line without
-   *    explanations set aside in a temporary table; its rejected facts and index entry written.
+   *    roll it is on is scored, the explained scoresheet and a packed line without explanations
+   *    written (rm_unit_years); its rejected facts and index entry written.
    * 3. Year by year: ranks, titles, KPIs, report and ranking contents from the packed lines.
    *
    * The in-memory state is not loaded: the next use of the projection loads it from the read model.
@@ -392,9 +392,7 @@ export class ScoringProjection {
       for (const y of years) {
         const i = y.rollIndex[k]!;
         if (i < 0) continue;
-        const uy = evaluateUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? []);
-        if (uy.card) this.putCard(uy.card, y.rb, y.rules);
-        this.q.putUnitYear.run(y.year, id, JSON.stringify(packUnitYear(uy)));
+        this.scoreUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? [], y.rules);
       }
       for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
       this.writeUnitIndex(ctx, u);
@@ -409,7 +407,7 @@ export class ScoringProjection {
   /** Step 3: year by year, from the packed lines: ranks and titles, the report, KPIs and ranking contents. */
   private finishYears(g: ScoringState, plans: ReturnType<ScoringProjection['scoreUnits']>): void {
     for (const y of plans.years) {
-      const units = this.unpackYear(plans.reg, y.rb, y.year, y.onRoll, new Array(y.onRoll.length));
+      const units = this.unpackYear(plans.reg, y.rb, y.year, rollIndexOf(y.onRoll), new Array(y.onRoll.length));
       if (!units) throw new Error(`rebuild: a unit on the roll of ${y.year} was not scored`);
       this.putYear(finishYear(plans.reg, y.rb, y.year, y.onRoll, units, y.modelOwners), y.rules, g);
       collectGarbage();
@@ -463,12 +461,7 @@ export class ScoringProjection {
     const rb = this.rulebooks.forYear(year);
     const onRoll = roll(ctx, year);
     const owned = modelsOwnedAtEndOf(ctx, year);
-    const score = (id: string, rules: Record<string, string>): UnitYear => {
-      const uy = evaluateUnitYear(ctx, rb, s.units.get(id)!, year, owned.get(id) ?? []);
-      if (uy.card) this.putCard(uy.card, rb, rules);
-      this.q.putUnitYear.run(year, id, JSON.stringify(packUnitYear(uy)));
-      return uy;
-    };
+    const score = (id: string, rules: Record<string, string>) => this.scoreUnitYear(ctx, rb, s.units.get(id)!, year, owned.get(id) ?? [], rules);
     let units: UnitYear[] | null = null;
     let rules: Record<string, string> = {};
     if (changes && this.q.countUnitYears.get(year) === onRoll.length) {
@@ -476,7 +469,7 @@ export class ScoringProjection {
       rules = stored ? (JSON.parse(stored) as Record<string, string>) : {};
       const again = new Set(changes.units);
       if (changes.models.size > 0) for (const [owner, ids] of owned) if (ids.some((m) => changes.models.has(m))) again.add(owner);
-      const at = new Map(onRoll.map((id, i) => [id, i]));
+      const at = rollIndexOf(onRoll);
       const fresh: UnitYear[] = new Array(onRoll.length);
       for (const id of again) {
         const i = at.get(id);
@@ -484,7 +477,7 @@ export class ScoringProjection {
         this.q.delCard.run(year, id);
         fresh[i] = score(id, rules);
       }
-      units = this.unpackYear(ctx, rb, year, onRoll, fresh);
+      units = this.unpackYear(ctx, rb, year, at, fresh);
     }
     if (!units) {
       this.q.delCards.run(year);
@@ -496,18 +489,25 @@ export class ScoringProjection {
     this.putYear(finishYear(ctx, rb, year, onRoll, units, k6Owners(ctx, year, owned)), rules, s);
   }
 
+  /** Scores a unit on the roll of a year: its explained scoresheet and its packed line written, its card's rule texts collected into `rules`. */
+  private scoreUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: number, owned: readonly string[], rules: Record<string, string>): UnitYear {
+    const uy = evaluateUnitYear(ctx, rb, u, year, owned);
+    if (uy.card) this.putCard(uy.card, rb, rules);
+    this.q.putUnitYear.run(year, u.id, JSON.stringify(packUnitYear(uy)));
+    return uy;
+  }
+
   /**
-   * Fills the unit-years of a roll not given in `units` from their packed lines (lean cards, no
-   * explanations); null when a unit on the roll has none.
+   * Fills the unit-years of a roll (`at`: each unit's index on it) not given in `units` from their
+   * packed lines (lean cards, no explanations); null when a unit on the roll has none.
    */
-  private unpackYear(ctx: Pick<Context, 'reg'>, rb: Rulebook, year: number, onRoll: readonly string[], units: UnitYear[]): UnitYear[] | null {
-    const at = new Map(onRoll.map((id, i) => [id, i]));
+  private unpackYear(ctx: Pick<Context, 'reg'>, rb: Rulebook, year: number, at: ReadonlyMap<string, number>, units: UnitYear[]): UnitYear[] | null {
     const unpack = unitYearUnpacker(ctx, rb, year);
     for (const r of this.q.unitYears.iterate(year)) {
       const i = at.get(r.unit_id);
       if (i !== undefined && units[i] === undefined) units[i] = unpack(r.unit_id, JSON.parse(r.packed) as PackedUnitYear);
     }
-    for (let i = 0; i < onRoll.length; i++) if (units[i] === undefined) return null;
+    for (let i = 0; i < at.size; i++) if (units[i] === undefined) return null;
     return units;
   }
 
@@ -577,6 +577,9 @@ export class ScoringProjection {
     this.q.putUnitIndex.run(id, reg.kind, name, normalizeName(name), reg.parentId, formatDay(reg.from), ended);
   }
 }
+
+/** Each unit's index on a roll. */
+const rollIndexOf = (onRoll: readonly string[]) => new Map(onRoll.map((id, i) => [id, i]));
 
 /**
  * What the whole-log decisions (the context, the roll, the years) need of a unit's facts; the
