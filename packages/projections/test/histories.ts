@@ -25,6 +25,10 @@ const MAX: Record<string, number> = { A1: 20, A2: 20, A7: 10, B1: 30, B4: 30, C1
 let idSeq = 0;
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
+/** An envelope of the property histories' source, with the next id. */
+export const envelope = (type: Envelope['type'], data: object): Envelope =>
+  ({ id: uuid(++idSeq), type, schemaVersion: 1, source: 'prop', occurredAt: '2020-01-01T00:00:00+07:00', data }) as Envelope;
+
 type Step = (unit: string, kind: UnitKind, year: number, ids: string[]) => Envelope['data'] & { __type: Envelope['type'] };
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -84,9 +88,9 @@ export function buildStreams(units: UnitSpec[], closeYears: number[], races = fa
     const ids: string[] = [];
     const evs: Envelope[] = [];
     const mk = (type: Envelope['type'], data: object): Envelope => {
-      const id = uuid(++idSeq);
-      if (type === 'CriterionAssessed') ids.push(id);
-      return { id, type, schemaVersion: 1, source: 'prop', occurredAt: '2020-01-01T00:00:00+07:00', data } as Envelope;
+      const e = envelope(type, data);
+      if (type === 'CriterionAssessed') ids.push(e.id);
+      return e;
     };
     const reg = () => mk('UnitRegistered', { unitId, kind, name: `Đơn vị ${i}`, effectiveFrom: '2016-01-01' });
     if (u.registered === 'first') evs.push(reg());
@@ -113,23 +117,22 @@ export function buildStreams(units: UnitSpec[], closeYears: number[], races = fa
   });
   if (units.length >= 2) {
     // One merge, of the last unit into the first (a single claim on the source: no race).
-    streams[0]!.push({ id: uuid(++idSeq), type: 'UnitsMerged', schemaVersion: 1, source: 'prop', occurredAt: '2020-01-01T00:00:00+07:00', data: { unitId: 'u0', sourceUnitIds: [`u${units.length - 1}`], effectiveFrom: '2017-07-01' } } as Envelope);
+    streams[0]!.push(envelope('UnitsMerged', { unitId: 'u0', sourceUnitIds: [`u${units.length - 1}`], effectiveFrom: '2017-07-01' }));
   }
   if (races && units.length >= 3) {
-    const at = (n: number) => ({ id: uuid(++idSeq), schemaVersion: 1, source: 'prop', occurredAt: '2020-01-01T00:00:00+07:00' }) as const;
     // u1 and u2 both register model "race" (the first in the log owns it), u2 recognises it;
     // u2 merges u1 while u0 merged u(last) above, and u0 claims u1 too: one of the two merges of u1 wins.
-    streams[1]!.push({ ...at(0), type: 'ModelRegistered', data: { unitId: 'u1', modelId: 'race', title: 'Mô hình', field: 'other', registeredAt: ts(2016, 3, 1, 8) } } as Envelope);
-    streams[2]!.push({ ...at(0), type: 'ModelRegistered', data: { unitId: 'u2', modelId: 'race', title: 'Mô hình', field: 'other', registeredAt: ts(2016, 3, 2, 8) } } as Envelope);
-    streams[2]!.push({ ...at(0), type: 'ModelRecognized', data: { unitId: 'u2', modelId: 'race', year: 2016, level: 'district' } } as Envelope);
-    streams[2]!.push({ ...at(0), type: 'UnitsMerged', data: { unitId: 'u2', sourceUnitIds: ['u1'], effectiveFrom: '2017-01-01' } } as Envelope);
+    streams[1]!.push(envelope('ModelRegistered', { unitId: 'u1', modelId: 'race', title: 'Mô hình', field: 'other', registeredAt: ts(2016, 3, 1, 8) }));
+    streams[2]!.push(envelope('ModelRegistered', { unitId: 'u2', modelId: 'race', title: 'Mô hình', field: 'other', registeredAt: ts(2016, 3, 2, 8) }));
+    streams[2]!.push(envelope('ModelRecognized', { unitId: 'u2', modelId: 'race', year: 2016, level: 'district' }));
+    streams[2]!.push(envelope('UnitsMerged', { unitId: 'u2', sourceUnitIds: ['u1'], effectiveFrom: '2017-01-01' }));
     // After the merge, u2 recognises "race" again for 2016: when u1 registered it first and u2's
     // merge of u1 won, this counts for u1's 2016 card (u1 still owns it at the end of 2016) though
     // said in u2's stream — what an incremental commit must re-score beyond the changed stream.
-    streams[2]!.push({ ...at(0), type: 'ModelRecognized', data: { unitId: 'u2', modelId: 'race', year: 2016, level: 'province' } } as Envelope);
-    streams[0]!.push({ ...at(0), type: 'UnitsMerged', data: { unitId: 'u0', sourceUnitIds: ['u1'], effectiveFrom: '2016-10-01' } } as Envelope);
+    streams[2]!.push(envelope('ModelRecognized', { unitId: 'u2', modelId: 'race', year: 2016, level: 'province' }));
+    streams[0]!.push(envelope('UnitsMerged', { unitId: 'u0', sourceUnitIds: ['u1'], effectiveFrom: '2016-10-01' }));
   }
-  streams.push(closeYears.map((year) => ({ id: uuid(++idSeq), type: 'YearClosed', schemaVersion: 1, source: 'prop', occurredAt: '2020-01-01T00:00:00+07:00', data: { year, closedAt: ts(year + 1, 1, 20, 8) } }) as Envelope));
+  streams.push(closeYears.map((year) => envelope('YearClosed', { year, closedAt: ts(year + 1, 1, 20, 8) })));
   return streams;
 }
 

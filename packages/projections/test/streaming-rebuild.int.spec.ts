@@ -11,7 +11,7 @@ import { openSqliteEventStore, type SqliteEventStore } from '@dvk/event-store-sq
 import { generateLines } from '@dvk/sample';
 import { defaultRulebook, rulebookSet } from '@dvk/scoring';
 import { READ_MODEL_TABLES, ScoringProjection, catchUp, readModelQueries, rebuild } from '../src/index.js';
-import { buildStreams, historyArb, interleave } from './histories.js';
+import { buildStreams, envelope, historyArb, interleave } from './histories.js';
 
 /**
  * The streaming rebuild (stream by stream, never the whole fold state in memory) against the
@@ -105,17 +105,14 @@ describe('streaming rebuild', () => {
   it('commits that re-score only the changed unit-years re-score the owner of a model recognised in another stream', async () => {
     // u1 registers a model and is merged into u2 from 2017; u2 then recognises the model for 2016,
     // in its own stream: it counts for u1, which still owns the model at the end of 2016.
-    let n = 0;
-    const ev = (type: Envelope['type'], data: object) =>
-      ({ id: `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`, type, schemaVersion: 1, source: 'prop', occurredAt: '2020-01-01T00:00:00+07:00', data }) as Envelope;
-    const unit = (unitId: string) => ev('UnitRegistered', { unitId, kind: 'commune_party', name: `Xã ${unitId}`, effectiveFrom: '2016-01-01' });
+    const unit = (unitId: string) => envelope('UnitRegistered', { unitId, kind: 'commune_party', name: `Xã ${unitId}`, effectiveFrom: '2016-01-01' });
     const events = [
       unit('u1'),
       unit('u2'),
-      ev('ModelRegistered', { unitId: 'u1', modelId: 'm', title: 'Mô hình', field: 'other', registeredAt: '2016-03-01T08:00:00+07:00' }),
-      ...['A1', 'A2', 'A7'].map((criterionId) => ev('CriterionAssessed', { unitId: 'u1', year: 2016, criterionId, points: 5, role: 'official', assessorId: 'bdv' })),
-      ev('UnitsMerged', { unitId: 'u2', sourceUnitIds: ['u1'], effectiveFrom: '2017-01-01' }),
-      ev('ModelRecognized', { unitId: 'u2', modelId: 'm', year: 2016, level: 'province' }),
+      envelope('ModelRegistered', { unitId: 'u1', modelId: 'm', title: 'Mô hình', field: 'other', registeredAt: '2016-03-01T08:00:00+07:00' }),
+      ...['A1', 'A2', 'A7'].map((criterionId) => envelope('CriterionAssessed', { unitId: 'u1', year: 2016, criterionId, points: 5, role: 'official', assessorId: 'bdv' })),
+      envelope('UnitsMerged', { unitId: 'u2', sourceUnitIds: ['u1'], effectiveFrom: '2017-01-01' }),
+      envelope('ModelRecognized', { unitId: 'u2', modelId: 'm', year: 2016, level: 'province' }),
     ];
     await compare(events, 1);
     const store = await storeOf(events);
