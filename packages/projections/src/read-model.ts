@@ -138,13 +138,17 @@ export const READ_MODEL_VERSION = 5;
 
 export function ensureReadModel(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)');
-  const v = (db.prepare('SELECT version FROM rm_schema').get() as { version: number } | undefined)?.version;
-  if (v !== READ_MODEL_VERSION) {
+  const version = () => (db.prepare('SELECT version FROM rm_schema').get() as { version: number } | undefined)?.version;
+  if (version() !== READ_MODEL_VERSION) {
+    // IMMEDIATE: the write lock is waited for (busy timeout) before anything is read. A deferred
+    // transaction reads the schema first and then fails at once (SQLITE_BUSY) if another process
+    // — ingest filling the store, another service starting — wrote meanwhile.
     db.transaction(() => {
+      if (version() === READ_MODEL_VERSION) return; // another process did it while we waited
       for (const t of READ_MODEL_TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
       db.exec('DELETE FROM rm_schema');
       db.prepare('INSERT INTO rm_schema(version) VALUES (?)').run(READ_MODEL_VERSION);
-    })();
+    }).immediate();
   }
   db.exec(READ_MODEL_SCHEMA);
 }
