@@ -55,7 +55,7 @@ export function installRulebook(db: Database.Database, rb: Rulebook, now = new D
         db.prepare('INSERT INTO dvk_rulebooks(id, version, hash, applies_from, body, installed_at) VALUES (?, ?, ?, ?, ?, ?)').run(r.ref.id, r.ref.version, r.ref.hash, r.file.appliesFromYear, canonicalJson(r.file), now);
     db.prepare('UPDATE dvk_rulebooks SET replaced_at = ? WHERE applies_from = ? AND replaced_at IS NULL').run(now, rb.file.appliesFromYear);
     db.prepare('INSERT INTO dvk_rulebooks(id, version, hash, applies_from, body, installed_at) VALUES (?, ?, ?, ?, ?, ?)').run(rb.ref.id, rb.ref.version, rb.ref.hash, rb.file.appliesFromYear, canonicalJson(rb.file), now);
-  })();
+  }).immediate(); // it reads, then writes: the write lock is waited for first (see ensureReadModel)
   return rulebooksInForce(db);
 }
 
