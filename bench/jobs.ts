@@ -1,9 +1,10 @@
+import { hash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import pino from 'pino';
-import { parseEnvelopeText, streamOf, type RecordedEvent } from '@dvk/contracts';
+import { parseEnvelopeText, streamOf, type Envelope, type RecordedEvent } from '@dvk/contracts';
 import { openSqliteEventStore } from '@dvk/event-store-sqlite';
 import { importStream } from '@dvk/ingestion';
 import { ScoringProjection, catchUp, rebuild, readModelQueries } from '@dvk/projections';
@@ -32,33 +33,78 @@ const done = (job: string, events: number, t0: number, extra?: Record<string, un
 };
 
 const BATCH = 5000;
+/** dvk import's transaction size (importStream's default chunk). */
+const IMPORT_CHUNK = 20_000;
 
-/** The limit of appending: batched inserts of the raw lines, no unique index, no parsing. */
-export async function rawInsert(file: string, db: string): Promise<JobResult> {
-  const conn = new Database(db);
-  conn.pragma('journal_mode = WAL');
-  conn.pragma('synchronous = FULL');
-  conn.exec('CREATE TABLE raw (position INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-  const ins = conn.prepare('INSERT INTO raw(body) VALUES (?)');
-  const tx = conn.transaction((rows: string[]) => {
-    for (const r of rows) ins.run(r);
-  });
-  const t0 = performance.now();
+/** Feeds the file's non-empty lines to `tx` in batches of `size`; how many lines. */
+async function inBatches(file: string, size: number, tx: (lines: string[]) => void): Promise<number> {
   let batch: string[] = [];
   let n = 0;
   for await (const line of createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
     if (!line) continue;
     batch.push(line);
-    if (batch.length === BATCH) {
+    if (batch.length === size) {
       tx(batch);
       n += batch.length;
       batch = [];
     }
   }
   tx(batch);
-  n += batch.length;
+  return n + batch.length;
+}
+
+/** A store file with dvk's durability: WAL, every commit synced. */
+function rawStore(db: string): Database.Database {
+  const conn = new Database(db);
+  conn.pragma('journal_mode = WAL');
+  conn.pragma('synchronous = FULL');
+  return conn;
+}
+
+/** The limit of appending: batched inserts of the raw lines, no unique index, no parsing. */
+export async function rawInsert(file: string, db: string): Promise<JobResult> {
+  const conn = rawStore(db);
+  conn.exec('CREATE TABLE raw (position INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  const ins = conn.prepare('INSERT INTO raw(body) VALUES (?)');
+  const tx = conn.transaction((rows: string[]) => {
+    for (const r of rows) ins.run(r);
+  });
+  const t0 = performance.now();
+  const n = await inBatches(file, BATCH, tx);
   conn.close();
   return done('raw-insert', n, t0);
+}
+
+/**
+ * The floor of any idempotent append: only what idempotency by a unique index on the event ids
+ * cannot do without — parse each line (for its id), hash it, insert it under a unique index on the
+ * 16-byte id — in transactions of dvk's import size. No validation, canonical JSON, hash chain,
+ * stream revisions, dead letters or projections: dvk's import does all of these on top.
+ */
+export async function appendFloor(file: string, db: string): Promise<JobResult> {
+  const conn = rawStore(db);
+  conn.exec('CREATE TABLE raw (position INTEGER PRIMARY KEY, id BLOB NOT NULL, body TEXT NOT NULL, hash BLOB NOT NULL); CREATE UNIQUE INDEX raw_id ON raw(id)');
+  const ins = conn.prepare('INSERT INTO raw(id, body, hash) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
+  let unparsable = 0;
+  const tx = conn.transaction((rows: string[]) => {
+    for (const r of rows) {
+      let id: unknown;
+      try {
+        id = (JSON.parse(r) as { id?: unknown }).id;
+      } catch {
+        id = undefined;
+      }
+      if (typeof id !== 'string') {
+        unparsable++;
+        continue;
+      }
+      ins.run(Buffer.from(id.replace(/-/g, ''), 'hex'), r, hash('sha256', r, 'buffer'));
+    }
+  });
+  const t0 = performance.now();
+  const n = await inBatches(file, IMPORT_CHUNK, tx);
+  conn.close();
+  return done('append-floor', n, t0, { unparsable });
 }
 
 /** dvk import: parse, validate, authorise, idempotent hash-chained append, dead letters, projections kept up to date. */
@@ -101,6 +147,23 @@ export async function rawReplay(db: string): Promise<JobResult> {
   }
   conn.close();
   return done('raw-replay', n, t0, { streams: perStream.size });
+}
+
+/**
+ * The floor of any replay that folds with dvk's rules: the raw replay's sequential read and
+ * JSON.parse, then dvk's own fold (`evolve`) into one in-memory state — no evaluation, ranks,
+ * reports, explanations or writes, none of which a rebuild can skip.
+ */
+export async function replayFloor(db: string): Promise<JobResult> {
+  const conn = new Database(db, { readonly: true });
+  const names = new Map(conn.prepare('SELECT sid, stream FROM streams').raw().all() as [number, string][]);
+  const t0 = performance.now();
+  const s = initialState();
+  for (const [position, sid, revision, body] of conn.prepare('SELECT position, sid, revision, body FROM events ORDER BY position').raw().iterate() as Iterable<[number, number, number, string]>) {
+    evolve(s, { position, stream: names.get(sid)!, revision, event: JSON.parse(body) as Envelope });
+  }
+  conn.close();
+  return done('replay-floor', s.events, t0, { units: s.units.size });
 }
 
 /** dvk rebuild: the whole read model from zero (every year's scoresheets, reports, rankings, rejected facts). */
@@ -151,6 +214,8 @@ export const JOBS: Record<string, (args: string[]) => Promise<JobResult>> = {
   'raw-replay': ([db]) => rawReplay(db!),
   replay: ([db]) => dvkReplay(db!),
   'scoring-alone': ([file]) => scoringAlone(file!),
+  'append-floor': ([file, db]) => appendFloor(file!, db!),
+  'replay-floor': ([db]) => replayFloor(db!),
 };
 
 /**

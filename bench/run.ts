@@ -10,6 +10,8 @@ import type { JobResult } from './jobs.js';
  * measures, in one run and side by side, dvk against the simplest code doing the same job:
  *   import      vs raw-insert   (batched inserts of the raw lines, no unique index)
  *   replay      vs raw-replay   (sequential read + JSON.parse + a trivial per-stream fold)
+ *   append-floor, replay-floor  (the least work any idempotent import / any replay with dvk's
+ *                                fold must do: ceilings for the two ratios, see jobs.ts)
  *   scoring-alone               (the pure core on already-parsed events)
  *   latency                     (POST one event → changed figure readable from the API)
  *   memory                      (peak RSS of a replay at 1× and 10× the history; the worst pair of R)
@@ -21,7 +23,9 @@ import type { JobResult } from './jobs.js';
 const USAGE = `pnpm bench [options]
 
 Generates a deterministic sample history and measures dvk against the simplest code doing the same
-job, side by side in one run; prints a table and writes bench-results/bench.json.
+job, side by side in one run; prints a table and writes bench-results/bench.json. Two "floor" rows
+measure the least work any idempotent import, and any replay with dvk's fold, must do: the ratio
+of the floor is a ceiling for the ratio of dvk's job.
 
 Options:
   --units N            evaluated units of the main history (default 4125 = 5 districts)
@@ -96,19 +100,26 @@ const raw = join(work, 'raw.sqlite');
 
 const imports: JobResult[] = [];
 const rawInserts: JobResult[] = [];
+const appendFloors: JobResult[] = [];
 for (let i = 0; i < repeat; i++) {
   fresh(raw);
   rawInserts.push(job('raw-insert', file, raw));
+  fresh(raw);
+  appendFloors.push(job('append-floor', file, raw));
   fresh(db);
   imports.push(job('import', file, db));
-  process.stderr.write(`  import ${imports.at(-1)!.eventsPerSecond.toFixed(0)}/s vs raw ${rawInserts.at(-1)!.eventsPerSecond.toFixed(0)}/s\n`);
+  const rate = (r: JobResult[]) => r.at(-1)!.eventsPerSecond.toFixed(0);
+  process.stderr.write(`  import ${rate(imports)}/s, idempotent append floor ${rate(appendFloors)}/s vs raw ${rate(rawInserts)}/s\n`);
 }
 const replays: JobResult[] = [];
 const rawReplays: JobResult[] = [];
+const replayFloors: JobResult[] = [];
 for (let i = 0; i < repeat; i++) {
   rawReplays.push(job('raw-replay', db));
+  replayFloors.push(job('replay-floor', db));
   replays.push(job('replay', db));
-  process.stderr.write(`  replay ${replays.at(-1)!.eventsPerSecond.toFixed(0)}/s vs raw ${rawReplays.at(-1)!.eventsPerSecond.toFixed(0)}/s\n`);
+  const rate = (r: JobResult[]) => r.at(-1)!.eventsPerSecond.toFixed(0);
+  process.stderr.write(`  replay ${rate(replays)}/s, read + parse + fold floor ${rate(replayFloors)}/s vs raw ${rate(rawReplays)}/s\n`);
 }
 const scoring = best(Array.from({ length: repeat }, () => job('scoring-alone', file)));
 const latencyDb = join(work, 'latency.sqlite');
@@ -138,13 +149,22 @@ const memoryPairs = Array.from({ length: repeat }, () => {
 const { one: mem1, ten: mem10 } = memoryPairs.reduce((a, b) => (b.ratio > a.ratio ? b : a));
 
 const imp = best(imports), rawIns = best(rawInserts), rep = best(replays), rawRep = best(rawReplays);
-const ratios = { import: imp.eventsPerSecond / rawIns.eventsPerSecond, replay: rep.eventsPerSecond / rawRep.eventsPerSecond, memory10x: mem10.maxRssMb / mem1.maxRssMb };
+const appendFloor = best(appendFloors), replayFloor = best(replayFloors);
+const ratios = {
+  import: imp.eventsPerSecond / rawIns.eventsPerSecond,
+  replay: rep.eventsPerSecond / rawRep.eventsPerSecond,
+  memory10x: mem10.maxRssMb / mem1.maxRssMb,
+  appendFloor: appendFloor.eventsPerSecond / rawIns.eventsPerSecond,
+  replayFloor: replayFloor.eventsPerSecond / rawRep.eventsPerSecond,
+};
 const met = (ok: boolean) => (ok ? 'yes' : 'NO');
 const rows: [string, string, string, string, string][] = [
   ['figure', 'value', 'ratio to the limit', 'target', 'met'],
   ['raw insert (limit)', `${fmt(rawIns.eventsPerSecond)} ev/s`, '1', '', ''],
+  ['floor: idempotent append alone (parse, hash, unique id index)', `${fmt(appendFloor.eventsPerSecond)} ev/s`, ratios.appendFloor.toFixed(2), '', ''],
   ['dvk import (idempotent, hash-chained, projections up to date)', `${fmt(imp.eventsPerSecond)} ev/s`, ratios.import.toFixed(2), '≥ 0.4', met(ratios.import >= 0.4)],
   ['raw read + parse + fold (limit)', `${fmt(rawRep.eventsPerSecond)} ev/s`, '1', '', ''],
+  ['floor: read + parse + dvk\'s fold (no scoring, no writes)', `${fmt(replayFloor.eventsPerSecond)} ev/s`, ratios.replayFloor.toFixed(2), '', ''],
   ['dvk replay (rebuild + every year\'s reports)', `${fmt(rep.eventsPerSecond)} ev/s`, ratios.replay.toFixed(2), '≥ 0.6', met(ratios.replay >= 0.6)],
   ['scoring alone (pure core, parsed events)', `${fmt(scoring.eventsPerSecond)} ev/s`, ratio(scoring, rawRep), '', ''],
   ['latency POST → figure in API, p50', `${lat.extra!.p50Ms!.toString().slice(0, 6)} ms`, '', '', ''],
@@ -171,8 +191,8 @@ const result = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
   scale: { units, districts: districts(units), years, events: imp.events, memoryUnits },
-  runs: { imports, rawInserts, replays, rawReplays, memoryPairs },
-  best: { import: imp, rawInsert: rawIns, replay: rep, rawReplay: rawRep, scoringAlone: scoring, latency: lat, memory1x: mem1, memory10x: mem10 },
+  runs: { imports, rawInserts, appendFloors, replays, rawReplays, replayFloors, memoryPairs },
+  best: { import: imp, rawInsert: rawIns, appendFloor, replay: rep, rawReplay: rawRep, replayFloor, scoringAlone: scoring, latency: lat, memory1x: mem1, memory10x: mem10 },
   ratios,
   table: rows,
 };
