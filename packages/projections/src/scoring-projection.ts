@@ -356,6 +356,8 @@ export class ScoringProjection {
         }
       }
       progress();
+      // A stream's rows and fold are garbage once set aside; see the note in scoreUnits.
+      collectGarbage();
     }
     // Models and closures as a fold in log order has them: by first event, facts by position.
     const byP = (a: { p: number }, b: { p: number }) => a.p - b.p;
@@ -397,6 +399,12 @@ export class ScoringProjection {
       for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
       this.writeUnitIndex(ctx, u);
       progress();
+      // A unit's facts, cards and rows are garbage once written, but V8 may pretenure them (move
+      // allocations that often survive a scavenge straight to the old generation), and then lets
+      // that generation grow to several times its live size: a 10-year 10× replay peaked at
+      // 400 MB instead of 205 MB in about a third of the runs. The check is a heap-size read;
+      // a collection happens only past the budget.
+      collectGarbage();
     }
     // The year-level step reads only the registrations: the models and what each unit owned go.
     g.models.clear();
