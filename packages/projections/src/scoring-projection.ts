@@ -434,16 +434,18 @@ export class ScoringProjection {
     const ctx = buildContext(s);
     const allYears = yearsOf(s, ctx);
     const full = everything || changes.allYears;
-    const years = full ? allYears : allYears.filter((y) => changes.years.has(y));
+    const from = changes.modelsFrom ?? Infinity;
+    const years = full ? allYears : allYears.filter((y) => changes.years.has(y) || y >= from);
     for (const y of years) this.writeYear(ctx, y, full ? null : changes);
 
-    // Rejected facts and the unit index depend on the whole log: a registry or model change may
-    // change them for any unit.
-    const rejectFor = everything || changes.allYears ? [...s.units.keys()] : unitIds;
-    if (everything || changes.allYears) this.q.delAllRejected.run();
+    // Rejected facts and the unit index depend on the whole log: a registry change may change
+    // them for any unit; a model's events, for the units that spoke of the model (which
+    // registration counts decides whether their recognitions and revocations do).
+    const rejectFor = full ? [...s.units.keys()] : [...unitsSpeakingOf(s, unitIds, modelIds)];
+    if (full) this.q.delAllRejected.run();
     const rulebookFor = (y: number) => this.rulebooks.forYear(y);
     for (const id of rejectFor) {
-      if (!(everything || changes.allYears)) this.q.delRejected.run(id);
+      if (!full) this.q.delRejected.run(id);
       for (const f of rejectedFactsOfUnit(ctx, rulebookFor, s.units.get(id)!))
         this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
     }
@@ -460,9 +462,12 @@ export class ScoringProjection {
    * can have changed — those whose facts changed, and the owners at the end of the year of the
    * models whose facts changed (a model's events may come from another unit's stream) — the
    * others' packed lines read back (rm_unit_years). Then the year-level step: ranks, titles,
-   * KPIs, report and ranking contents. Registrations, renames, merges, dissolutions, model
-   * registrations and revocations set `allYears` (they can change any unit's results and the
-   * rolls): their commits score every unit, as does a year whose lines are not all there.
+   * KPIs, report and ranking contents. Registrations, renames, merges and dissolutions set
+   * `allYears` (they can change any unit's results and the rolls): their commits score every
+   * unit, as does a year whose lines are not all there. A model registration or revocation
+   * changes only its model: from the year of its date on (`modelsFrom`), that model's year-end
+   * owner is re-scored — it owned the model before the event too, or nobody did, since the first
+   * registration by a registered unit wins and a revocation does not move ownership.
    */
   private writeYear(ctx: Context, year: number, changes: Changes | null): void {
     const s = this.state;
@@ -584,6 +589,16 @@ export class ScoringProjection {
           : null;
     this.q.putUnitIndex.run(id, reg.kind, name, normalizeName(name), reg.parentId, formatDay(reg.from), ended);
   }
+}
+
+/** The units given, and the units whose streams spoke of the models given (registered, recognised or revoked them). */
+function unitsSpeakingOf(s: ScoringState, unitIds: readonly string[], modelIds: readonly string[]): Set<string> {
+  const out = new Set(unitIds);
+  for (const id of modelIds) {
+    const m = s.models.get(id)!;
+    for (const x of [...m.regs, ...m.recognitions, ...m.revocations]) if (s.units.has(x.unit)) out.add(x.unit);
+  }
+  return out;
 }
 
 /** Each unit's index on a roll. */

@@ -52,9 +52,21 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
     ({ c, d, m }): Step => (unitId, _k, year) => ({ __type: 'ComplaintResolved', unitId, caseId: `k${c}`, resolvedAt: ts(year, m, d, 9) }),
   ),
   fc.integer({ min: 1, max: 12 }).map((m): Step => (unitId, _k, year) => ({ __type: 'DialogueHeld', unitId, heldAt: ts(year, m, 10, 8), participants: 30 })),
-  fc.nat(2).map((k): Step => (unitId) => ({ __type: 'ModelRegistered', unitId, modelId: `${unitId}-m${k}`, title: 'Mô hình', field: 'other', registeredAt: ts(2016, 2, 1, 8) })),
+  fc.nat(2).map((k): Step => (unitId, _kind, year) => ({ __type: 'ModelRegistered', unitId, modelId: `${unitId}-m${k}`, title: 'Mô hình', field: 'other', registeredAt: ts(year, 2, 1, 8) })),
   fc.record({ k: fc.nat(2), level: fc.constantFrom('commune', 'district', 'province') as fc.Arbitrary<'commune'> }).map(
     ({ k, level }): Step => (unitId, _kind, year) => ({ __type: 'ModelRecognized', unitId, modelId: `${unitId}-m${k}`, year, level }),
+  ),
+  // A model of the neighbouring unit (u1's for u0, u(i-1)'s otherwise), recognised or revoked in this
+  // unit's stream: not owned here, or unknown until the neighbour registers it.
+  fc.record({ k: fc.nat(2), revoke: fc.boolean() }).map(
+    ({ k, revoke }): Step =>
+      (unitId, _kind, year) => {
+        const i = Number(unitId.slice(1));
+        const modelId = `u${i === 0 ? 1 : i - 1}-m${k}`;
+        return revoke
+          ? { __type: 'ModelRevoked', unitId, modelId, revokedAt: ts(year, 10, 1, 8), reason: 'thôi' }
+          : { __type: 'ModelRecognized', unitId, modelId, year, level: 'district' };
+      },
   ),
   fc.nat(2).map((k): Step => (unitId, _kind, year) => ({ __type: 'ModelRevoked', unitId, modelId: `${unitId}-m${k}`, revokedAt: ts(year, 11, 1, 8), reason: 'thôi' })),
   fc.constantFrom('first', 'third') .map((prize): Step => (unitId) => ({ __type: 'ContestPrizeAwarded', unitId, year: 2017, prize: prize as 'first' })),

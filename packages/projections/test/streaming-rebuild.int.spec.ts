@@ -123,6 +123,45 @@ describe('streaming rebuild', () => {
     await store.close();
   });
 
+  it('a model registered after other units spoke of it: its commit re-scores the owner from the year of its date and rewrites those units\' rejected facts', async () => {
+    // u2 recognises and u3 revokes u1's model before u1 registers it (dated 2017): the
+    // recognition is an unknown model's until then, then counts for u1 in 2017 (not in 2016:
+    // not registered by its end); u3's revocation is then refused as not the owner's.
+    const unit = (unitId: string) => envelope('UnitRegistered', { unitId, kind: 'commune_party', name: `Xã ${unitId}`, effectiveFrom: '2016-01-01' });
+    const sheet = (unitId: string, year: number) =>
+      ['A1', 'A2', 'A7'].map((criterionId) => envelope('CriterionAssessed', { unitId, year, criterionId, points: 5, role: 'official', assessorId: 'bdv' }));
+    const events = [
+      unit('u1'),
+      unit('u2'),
+      unit('u3'),
+      ...sheet('u1', 2016),
+      ...sheet('u1', 2017),
+      ...sheet('u2', 2017),
+      envelope('ModelRecognized', { unitId: 'u1', modelId: 'm', year: 2016, level: 'province' }),
+      envelope('ModelRecognized', { unitId: 'u1', modelId: 'm', year: 2017, level: 'commune' }),
+      envelope('ModelRecognized', { unitId: 'u2', modelId: 'm', year: 2017, level: 'province' }),
+      envelope('ModelRevoked', { unitId: 'u3', modelId: 'm', revokedAt: '2017-05-01T08:00:00+07:00', reason: 'thôi' }),
+      envelope('ModelRegistered', { unitId: 'u1', modelId: 'm', title: 'Mô hình', field: 'other', registeredAt: '2017-03-01T08:00:00+07:00' }),
+    ];
+    await compare(events, 1);
+    const store = await storeOf(events.slice(0, -1));
+    const proj = new ScoringProjection({ db: store.db, rulebooks, log });
+    await catchUp(store, proj);
+    const q = readModelQueries(store.db);
+    const codes = () => q.rejected().map((r) => `${r.unitId} ${r.type} ${r.code}`).sort();
+    expect(codes()).toEqual(['u1 ModelRecognized unknown_model', 'u1 ModelRecognized unknown_model', 'u2 ModelRecognized unknown_model', 'u3 ModelRevoked unknown_model']);
+    const written2016 = store.db.prepare('SELECT position FROM rm_years WHERE year = 2016').pluck().get();
+    await store.appendMany(events.slice(-1));
+    await catchUp(store, proj);
+    const models = (year: number) => q.scorecard(year, 'u1')!.criteria.find((c) => c.source === 'models')!.points;
+    expect(models(2016)).toBe(0);
+    expect(models(2017)).toBeGreaterThan(0);
+    expect(codes()).toEqual(['u2 ModelRecognized model_not_owned', 'u3 ModelRevoked model_not_owned']);
+    // 2016 is left as it was: the model was not registered by its end.
+    expect(store.db.prepare('SELECT position FROM rm_years WHERE year = 2016').pluck().get()).toBe(written2016);
+    await store.close();
+  });
+
   it('writes the same read model as the in-order rebuild for the sample district (merges, models, bad events, closed years)', async () => {
     const events = sampleEvents(7, 3);
     await compare(events, null);

@@ -110,11 +110,23 @@ export interface Changes {
   units: Set<string>;
   models: Set<string>;
   years: Set<number>;
-  /** A registry or model event changed: every year may be affected. */
+  /** A registry event (registration, rename, merge, dissolution) changed: every year, roll and unit may be affected. */
   allYears: boolean;
+  /**
+   * The first year a model registration or revocation can change, or null: a model counts for
+   * the year-end owner of a year only if registered on or before its 31 December, and a
+   * revocation from the year of its date on. (Which registration counts — the first by a
+   * registered unit in the log — decides only for that model and the units that spoke of it.)
+   */
+  modelsFrom: number | null;
 }
 
-const noChanges = (): Changes => ({ units: new Set(), models: new Set(), years: new Set(), allYears: false });
+const noChanges = (): Changes => ({ units: new Set(), models: new Set(), years: new Set(), allYears: false, modelsFrom: null });
+
+function noteModelsFrom(s: ScoringState, day: number): void {
+  const y = yearOfDay(day);
+  if (s.changes.modelsFrom === null || y < s.changes.modelsFrom) s.changes.modelsFrom = y;
+}
 
 export function initialState(): ScoringState {
   return { units: new Map(), models: new Map(), closures: [], position: 0, events: 0, changes: noChanges() };
@@ -261,9 +273,10 @@ export function evolve(s: ScoringState, rec: RecordedEvent): void {
     }
     case 'ModelRegistered': {
       const d = e.data;
+      const day = localDay(d.registeredAt);
       unitOf(s, d.unitId).modelEvents.push({ p, type: e.type, model: d.modelId });
-      modelOf(s, d.modelId).regs.push({ p, unit: d.unitId, day: localDay(d.registeredAt), title: d.title });
-      s.changes.allYears = true;
+      modelOf(s, d.modelId).regs.push({ p, unit: d.unitId, day, title: d.title });
+      noteModelsFrom(s, day);
       return;
     }
     case 'ModelRecognized': {
@@ -276,9 +289,10 @@ export function evolve(s: ScoringState, rec: RecordedEvent): void {
     }
     case 'ModelRevoked': {
       const d = e.data;
+      const day = localDay(d.revokedAt);
       unitOf(s, d.unitId).modelEvents.push({ p, type: e.type, model: d.modelId });
-      modelOf(s, d.modelId).revocations.push({ p, unit: d.unitId, day: localDay(d.revokedAt) });
-      s.changes.allYears = true;
+      modelOf(s, d.modelId).revocations.push({ p, unit: d.unitId, day });
+      noteModelsFrom(s, day);
       return;
     }
     case 'ContestPrizeAwarded': {
