@@ -221,6 +221,10 @@ export const JOBS: Record<string, (args: string[]) => Promise<JobResult>> = {
 /**
  * Latency on the embedded default: POST one event to the ingest API, then poll the read API
  * until the changed figure is readable; repeated, p50/p99. The store is a copy of an imported one.
+ * Every 10th sample is a model registration (3.5 % of the generated history's events), the
+ * costliest event a commit re-scores without re-scoring everyone: a model the unit recognised
+ * before it was registered (set up untimed), whose registration then shows in the unit's models
+ * criterion. The others are assessments: a new A1 value.
  */
 export async function latency(db: string, samples: number): Promise<JobResult> {
   const { openApp, serve, makeLogger } = await import('@dvk/svc-cli');
@@ -232,28 +236,60 @@ export async function latency(db: string, samples: number): Promise<JobResult> {
   const s = await serve(app, log, { port: 0, host: '127.0.0.1' });
   const year = app.queries.years().at(-1)!.year;
   const unit = app.queries.report(year)!.units.find((u) => u.list === 'dvk_candidates' && u.complete)!.unitId;
-  const times: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < samples; i++) {
-    const points = (500 + (i % 1400)) / 100; // a new A1 value every time, two decimals exactly
-    const id = `0000beef-0000-4000-8000-${String(Date.now() % 1e6).padStart(6, '0')}${String(i).padStart(6, '0')}`;
-    const body = JSON.stringify({ id, type: 'CriterionAssessed', schemaVersion: 1, source, occurredAt: '2021-01-05T09:00:00+07:00', data: { unitId: unit, year, criterionId: 'A1', points, role: 'official', assessorId: 'bench' } });
+  const run = `${Date.now() % 1e6}`.padStart(6, '0');
+  let seq = 0;
+  const post = async (type: string, data: Record<string, unknown>): Promise<{ position: number; start: number }> => {
+    const id = `0000beef-0000-4000-8000-${run}${String(seq++).padStart(6, '0')}`;
+    const body = JSON.stringify({ id, type, schemaVersion: 1, source, occurredAt: `${year}-06-05T09:00:00+07:00`, data });
     const start = performance.now();
     const r = await fetch(`${s.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
-    const answer = await r.text();
-    if (r.status !== 200 || !answer.includes('"appended"')) throw new Error(`POST /v1/events: ${r.status} ${answer}`);
+    const answer = (await r.json()) as { appended: number; results: { position?: number }[] };
+    if (r.status !== 200 || answer.appended !== 1) throw new Error(`POST /v1/events ${type}: ${r.status} ${JSON.stringify(answer)}`);
+    return { position: answer.results[0]!.position!, start };
+  };
+  type Card = { scorecard: { criteria: { id: string; source: string; points: number | null; used: { position: number }[] }[] } };
+  const until = async (what: string, start: number, ok: (c: Card) => boolean): Promise<void> => {
     for (;;) {
-      const u = (await (await fetch(`${s.url}/v1/years/${year}/units/${unit}`)).json()) as { scorecard: { criteria: { id: string; points: number | null }[] } };
-      if (u.scorecard.criteria.find((c) => c.id === 'A1')!.points === points) break;
-      if (performance.now() - start > 10_000) throw new Error(`sample ${i}: A1 of ${unit} in ${year} is ${JSON.stringify(u.scorecard.criteria.find((c) => c.id === 'A1'))}, not ${points}, 10 s after the POST`);
+      const c = (await (await fetch(`${s.url}/v1/years/${year}/units/${unit}`)).json()) as Card;
+      if (ok(c)) return;
+      if (performance.now() - start > 10_000) throw new Error(`${what} not readable for ${unit} in ${year} 10 s after the POST`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    times.push(performance.now() - start);
+  };
+  const times: number[] = [];
+  const byType: Record<string, number[]> = { CriterionAssessed: [], ModelRegistered: [] };
+  const t0 = performance.now();
+  for (let i = 0; i < samples; i++) {
+    if (i % 10 === 9) {
+      const modelId = `mh-bench-${run}-${i}`;
+      const before = await post('ModelRecognized', { unitId: unit, modelId, year, level: 'commune' });
+      await until('the recognition', before.start, () => app.queries.checkpoint()!.position >= before.position);
+      const { position, start } = await post('ModelRegistered', { unitId: unit, modelId, title: 'Mô hình đo độ trễ', field: 'other', registeredAt: `${year}-06-05T09:00:00+07:00` });
+      await until('the model registration', start, (c) => c.scorecard.criteria.some((k) => k.source === 'models' && k.used.some((u) => u.position === position)));
+      times.push(performance.now() - start);
+      byType.ModelRegistered!.push(times.at(-1)!);
+    } else {
+      const points = (500 + (i % 1400)) / 100; // a new A1 value every time, two decimals exactly
+      const { start } = await post('CriterionAssessed', { unitId: unit, year, criterionId: 'A1', points, role: 'official', assessorId: 'bench' });
+      await until('the assessment', start, (c) => c.scorecard.criteria.find((k) => k.id === 'A1')!.points === points);
+      times.push(performance.now() - start);
+      byType.CriterionAssessed!.push(times.at(-1)!);
+    }
   }
   await s.stop();
-  times.sort((a, b) => a - b);
-  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return done('latency', samples, t0, { p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: times.at(-1) });
+  const q = (xs: number[], p: number) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  };
+  const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+  return done('latency', samples, t0, {
+    p50Ms: q(times, 0.5),
+    p90Ms: q(times, 0.9),
+    p99Ms: q(times, 0.99),
+    maxMs: max(times),
+    assessments: { n: byType.CriterionAssessed!.length, p50Ms: q(byType.CriterionAssessed!, 0.5), maxMs: max(byType.CriterionAssessed!) },
+    modelRegistrations: { n: byType.ModelRegistered!.length, p50Ms: byType.ModelRegistered!.length ? q(byType.ModelRegistered!, 0.5) : null, maxMs: max(byType.ModelRegistered!) },
+  });
 }
 
 JOBS.latency = ([db, n]) => latency(db!, Number(n ?? 200));
