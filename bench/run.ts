@@ -170,7 +170,7 @@ const rows: [string, string, string, string, string][] = [
   ['scoring alone (pure core, parsed events)', `${fmt(scoring.eventsPerSecond)} ev/s`, ratio(scoring, rawRep), '', ''],
   ['latency POST → figure in API, p50', `${lat.extra!.p50Ms!.toString().slice(0, 6)} ms`, '', '', ''],
   ['latency POST → figure in API, p99', `${String(lat.extra!.p99Ms).slice(0, 6)} ms`, '', '≤ 1000 ms', met((lat.extra!.p99Ms as number) <= 1000)],
-  ['latency, model registrations (every 10th sample), max', `${String((lat.extra!.modelRegistrations as { maxMs: number | null }).maxMs).slice(0, 6)} ms`, '', '', ''],
+  ['latency, model registrations (every 10th sample), max', msOrNone((lat.extra!.modelRegistrations as { maxMs: number | null }).maxMs), '', '', ''],
   [`replay peak RSS at 1× (${mem1.events} events)`, `${mem1.maxRssMb.toFixed(0)} MB`, '', '', ''],
   [
     `replay peak RSS at 10× (${mem10.events} events), worst of ${repeat}`,
@@ -180,6 +180,9 @@ const rows: [string, string, string, string, string][] = [
     met(ratios.memory10x <= 1.5),
   ],
 ];
+function msOrNone(ms: number | null): string {
+  return ms === null ? '— (fewer than 10 samples)' : `${String(ms).slice(0, 6)} ms`;
+}
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
