@@ -434,13 +434,13 @@ export class ScoringProjection {
     const ctx = buildContext(s);
     const allYears = yearsOf(s, ctx);
     const full = everything || changes.allYears;
-    const from = changes.modelsFrom ?? Infinity;
+    const from = changes.fromYear ?? Infinity;
     const years = full ? allYears : allYears.filter((y) => changes.years.has(y) || y >= from);
     for (const y of years) this.writeYear(ctx, y, full ? null : changes);
 
-    // Rejected facts and the unit index depend on the whole log: a registry change may change
-    // them for any unit; a model's events, for the units that spoke of the model (which
-    // registration counts decides whether their recognitions and revocations do).
+    // Rejected facts and the unit index depend on the whole log: a registration, merge or
+    // dissolution may change them for any unit; a model's events, for the units that spoke of the
+    // model (which registration counts decides whether their recognitions and revocations do).
     const rejectFor = full ? [...s.units.keys()] : [...unitsSpeakingOf(s, unitIds, modelIds)];
     if (full) this.q.delAllRejected.run();
     const rulebookFor = (y: number) => this.rulebooks.forYear(y);
@@ -462,12 +462,13 @@ export class ScoringProjection {
    * can have changed — those whose facts changed, and the owners at the end of the year of the
    * models whose facts changed (a model's events may come from another unit's stream) — the
    * others' packed lines read back (rm_unit_years). Then the year-level step: ranks, titles,
-   * KPIs, report and ranking contents. Registrations, renames, merges and dissolutions set
-   * `allYears` (they can change any unit's results and the rolls): their commits score every
-   * unit, as does a year whose lines are not all there. A model registration or revocation
-   * changes only its model: from the year of its date on (`modelsFrom`), that model's year-end
-   * owner is re-scored — it owned the model before the event too, or nobody did, since the first
-   * registration by a registered unit wins and a revocation does not move ownership.
+   * KPIs, report and ranking contents. Registrations, merges and dissolutions set `allYears`
+   * (they can change any unit's results and the rolls): their commits score every unit, as does
+   * a year whose lines are not all there. A model registration or revocation changes only its
+   * model: from the year of its date on (`fromYear`), that model's year-end owner is re-scored —
+   * it owned the model before the event too, or nobody did, since the first registration by a
+   * registered unit wins and a revocation does not move ownership. A rename changes only its
+   * unit's name, from the year it takes effect on.
    */
   private writeYear(ctx: Context, year: number, changes: Changes | null): void {
     const s = this.state;

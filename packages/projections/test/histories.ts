@@ -69,6 +69,10 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
       },
   ),
   fc.nat(2).map((k): Step => (unitId, _kind, year) => ({ __type: 'ModelRevoked', unitId, modelId: `${unitId}-m${k}`, revokedAt: ts(year, 11, 1, 8), reason: 'thôi' })),
+  fc.record({ k: fc.nat(3), m: fc.integer({ min: 1, max: 12 }) }).map(
+    ({ k, m }): Step =>
+      (unitId, _kind, year) => ({ __type: 'UnitRenamed', unitId, name: `Tên ${k} của ${unitId}`, effectiveFrom: `${year}-${pad(m)}-01` }),
+  ),
   fc.constantFrom('first', 'third') .map((prize): Step => (unitId) => ({ __type: 'ContestPrizeAwarded', unitId, year: 2017, prize: prize as 'first' })),
   fc.constant<Step>((unitId, _k, year) => ({ __type: 'HotspotReported', unitId, hotspotId: `h${year}`, reportedAt: ts(year, 6, 1, 8), summary: 'x' })),
   fc.constant<Step>((unitId, _k, year) => ({ __type: 'DisciplineImposed', unitId, year, subject: 'unit', severity: 'warning' })),

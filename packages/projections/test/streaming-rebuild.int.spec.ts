@@ -162,6 +162,32 @@ describe('streaming rebuild', () => {
     await store.close();
   });
 
+  it('a rename: its commit re-scores the unit from the year it takes effect, and its index entry', async () => {
+    const sheet = (year: number) =>
+      ['A1', 'A2', 'A7'].map((criterionId) => envelope('CriterionAssessed', { unitId: 'u1', year, criterionId, points: 5, role: 'official', assessorId: 'bdv' }));
+    const events = [
+      envelope('UnitRegistered', { unitId: 'u1', kind: 'commune_party', name: 'Xã Cũ', effectiveFrom: '2016-01-01' }),
+      envelope('UnitRegistered', { unitId: 'u2', kind: 'commune_party', name: 'Xã Bên', effectiveFrom: '2016-01-01' }),
+      ...sheet(2016),
+      ...sheet(2017),
+      ...sheet(2018),
+      envelope('UnitRenamed', { unitId: 'u1', name: 'Xã Mới', effectiveFrom: '2017-03-01' }),
+    ];
+    await compare(events, 1);
+    const store = await storeOf(events.slice(0, -1));
+    const proj = new ScoringProjection({ db: store.db, rulebooks, log });
+    await catchUp(store, proj);
+    const written2016 = store.db.prepare('SELECT position FROM rm_years WHERE year = 2016').pluck().get();
+    await store.appendMany(events.slice(-1));
+    await catchUp(store, proj);
+    const q = readModelQueries(store.db);
+    expect([2016, 2017, 2018].map((y) => q.scorecard(y, 'u1')!.name)).toEqual(['Xã Cũ', 'Xã Mới', 'Xã Mới']);
+    expect(q.unit('u1')!.name).toBe('Xã Mới');
+    expect(q.searchUnits('xa moi').map((u) => u.unitId)).toEqual(['u1']);
+    expect(store.db.prepare('SELECT position FROM rm_years WHERE year = 2016').pluck().get()).toBe(written2016); // left as it was
+    await store.close();
+  });
+
   it('writes the same read model as the in-order rebuild for the sample district (merges, models, bad events, closed years)', async () => {
     const events = sampleEvents(7, 3);
     await compare(events, null);

@@ -110,22 +110,23 @@ export interface Changes {
   units: Set<string>;
   models: Set<string>;
   years: Set<number>;
-  /** A registry event (registration, rename, merge, dissolution) changed: every year, roll and unit may be affected. */
+  /** A registration, merge or dissolution changed the registry: every year, roll and unit may be affected. */
   allYears: boolean;
   /**
-   * The first year a model registration or revocation can change, or null: a model counts for
-   * the year-end owner of a year only if registered on or before its 31 December, and a
-   * revocation from the year of its date on. (Which registration counts — the first by a
-   * registered unit in the log — decides only for that model and the units that spoke of it.)
+   * The first year an event dated from a day can change, or null; every year from it on may
+   * change. A model counts for the year-end owner of a year only if registered on or before its
+   * 31 December, and a revocation from the year of its date on (which registration counts — the
+   * first by a registered unit in the log — decides only for that model and the units that spoke
+   * of it); a unit's name in a year is that of its latest rename in effect by 31 December.
    */
-  modelsFrom: number | null;
+  fromYear: number | null;
 }
 
-const noChanges = (): Changes => ({ units: new Set(), models: new Set(), years: new Set(), allYears: false, modelsFrom: null });
+const noChanges = (): Changes => ({ units: new Set(), models: new Set(), years: new Set(), allYears: false, fromYear: null });
 
-function noteModelsFrom(s: ScoringState, day: number): void {
+function noteFromYear(s: ScoringState, day: number): void {
   const y = yearOfDay(day);
-  if (s.changes.modelsFrom === null || y < s.changes.modelsFrom) s.changes.modelsFrom = y;
+  if (s.changes.fromYear === null || y < s.changes.fromYear) s.changes.fromYear = y;
 }
 
 export function initialState(): ScoringState {
@@ -203,10 +204,12 @@ export function evolve(s: ScoringState, rec: RecordedEvent): void {
       s.changes.allYears = true;
       return;
     }
-    case 'UnitRenamed':
-      unitOf(s, e.data.unitId).renames.push({ p, name: e.data.name, from: dayOf(e.data.effectiveFrom) });
-      s.changes.allYears = true;
+    case 'UnitRenamed': {
+      const from = dayOf(e.data.effectiveFrom);
+      unitOf(s, e.data.unitId).renames.push({ p, name: e.data.name, from });
+      noteFromYear(s, from);
       return;
+    }
     case 'UnitsMerged':
       unitOf(s, e.data.unitId).merges.push({ p, sources: [...e.data.sourceUnitIds], from: dayOf(e.data.effectiveFrom) });
       for (const src of e.data.sourceUnitIds) s.changes.units.add(src);
@@ -276,7 +279,7 @@ export function evolve(s: ScoringState, rec: RecordedEvent): void {
       const day = localDay(d.registeredAt);
       unitOf(s, d.unitId).modelEvents.push({ p, type: e.type, model: d.modelId });
       modelOf(s, d.modelId).regs.push({ p, unit: d.unitId, day, title: d.title });
-      noteModelsFrom(s, day);
+      noteFromYear(s, day);
       return;
     }
     case 'ModelRecognized': {
@@ -292,7 +295,7 @@ export function evolve(s: ScoringState, rec: RecordedEvent): void {
       const day = localDay(d.revokedAt);
       unitOf(s, d.unitId).modelEvents.push({ p, type: e.type, model: d.modelId });
       modelOf(s, d.modelId).revocations.push({ p, unit: d.unitId, day });
-      noteModelsFrom(s, day);
+      noteFromYear(s, day);
       return;
     }
     case 'ContestPrizeAwarded': {
