@@ -99,6 +99,9 @@ generate(file, districts(units));
 const db = join(work, 'dvk.sqlite');
 const raw = join(work, 'raw.sqlite');
 
+/** The events per second of a pair's latest run, for the progress lines. */
+const rate = (runs: JobResult[]) => runs.at(-1)!.eventsPerSecond.toFixed(0);
+
 const imports: JobResult[] = [];
 const rawInserts: JobResult[] = [];
 const appendFloors: JobResult[] = [];
@@ -109,7 +112,6 @@ for (let i = 0; i < repeat; i++) {
   appendFloors.push(job('append-floor', file, raw));
   fresh(db);
   imports.push(job('import', file, db));
-  const rate = (r: JobResult[]) => r.at(-1)!.eventsPerSecond.toFixed(0);
   process.stderr.write(`  import ${rate(imports)}/s, idempotent append floor ${rate(appendFloors)}/s vs raw ${rate(rawInserts)}/s\n`);
 }
 const replays: JobResult[] = [];
@@ -119,7 +121,6 @@ for (let i = 0; i < repeat; i++) {
   rawReplays.push(job('raw-replay', db));
   replayFloors.push(job('replay-floor', db));
   replays.push(job('replay', db));
-  const rate = (r: JobResult[]) => r.at(-1)!.eventsPerSecond.toFixed(0);
   process.stderr.write(`  replay ${rate(replays)}/s, read + parse + fold floor ${rate(replayFloors)}/s vs raw ${rate(rawReplays)}/s\n`);
 }
 const scoring = best(Array.from({ length: repeat }, () => job('scoring-alone', file)));
@@ -152,11 +153,11 @@ const { one: mem1, ten: mem10 } = memoryPairs.reduce((a, b) => (b.ratio > a.rati
 const imp = best(imports), rawIns = best(rawInserts), rep = best(replays), rawRep = best(rawReplays);
 const appendFloor = best(appendFloors), replayFloor = best(replayFloors);
 const ratios = {
-  import: imp.eventsPerSecond / rawIns.eventsPerSecond,
-  replay: rep.eventsPerSecond / rawRep.eventsPerSecond,
+  import: per(imp, rawIns),
+  replay: per(rep, rawRep),
   memory10x: mem10.maxRssMb / mem1.maxRssMb,
-  appendFloor: appendFloor.eventsPerSecond / rawIns.eventsPerSecond,
-  replayFloor: replayFloor.eventsPerSecond / rawRep.eventsPerSecond,
+  appendFloor: per(appendFloor, rawIns),
+  replayFloor: per(replayFloor, rawRep),
 };
 const met = (ok: boolean) => (ok ? 'yes' : 'NO');
 const rows: [string, string, string, string, string][] = [
@@ -186,8 +187,11 @@ function msOrNone(ms: number | null): string {
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+function per(a: JobResult, b: JobResult): number {
+  return a.eventsPerSecond / b.eventsPerSecond;
+}
 function ratio(a: JobResult, b: JobResult): string {
-  return (a.eventsPerSecond / b.eventsPerSecond).toFixed(2);
+  return per(a, b).toFixed(2);
 }
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
 const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');

@@ -337,11 +337,11 @@ export function openSqliteEventStore(opts: SqliteStoreOptions): SqliteEventStore
       for (let k = 0; k < sids.length; k++) {
         const sid = sids[k]!;
         const stream = names[k]!;
-        const events = streamEvents.all(sid, upTo) as [number, number, string][];
-        if (events.length === 0) continue;
-        const out: RecordedEvent[] = new Array(events.length);
-        for (let i = 0; i < events.length; i++) {
-          const r = events[i]!;
+        const rows = streamEvents.all(sid, upTo) as [number, number, string][];
+        if (rows.length === 0) continue;
+        const out: RecordedEvent[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i]!;
           out[i] = { position: r[0], stream, revision: r[1], event: JSON.parse(r[2]) as Envelope };
         }
         yield out;

@@ -439,8 +439,9 @@ export class ScoringProjection {
     for (const y of years) this.writeYear(ctx, y, full ? null : changes);
 
     // Rejected facts and the unit index depend on the whole log: a registration, merge or
-    // dissolution may change them for any unit; a model's events, for the units that spoke of the
-    // model (which registration counts decides whether their recognitions and revocations do).
+    // dissolution may change them for any unit. Otherwise the index changes only with a unit's own
+    // facts (a rename), and rejected facts also for the units that spoke of a changed model (which
+    // registration counts decides whether their recognitions and revocations do).
     const rejectFor = full ? [...s.units.keys()] : [...unitsSpeakingOf(s, unitIds, modelIds)];
     if (full) this.q.delAllRejected.run();
     const rulebookFor = (y: number) => this.rulebooks.forYear(y);
@@ -449,7 +450,7 @@ export class ScoringProjection {
       for (const f of rejectedFactsOfUnit(ctx, rulebookFor, s.units.get(id)!))
         this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
     }
-    for (const id of rejectFor) this.writeUnitIndex(ctx, s.units.get(id)!);
+    for (const id of full ? rejectFor : unitIds) this.writeUnitIndex(ctx, s.units.get(id)!);
 
     crashPoint('projection.tx');
     this.q.setCheckpoint.run(this.name, s.position, s.events, this.rulebooks.hash, this.now());
