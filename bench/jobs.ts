@@ -202,7 +202,7 @@ export async function scoringAlone(file: string): Promise<JobResult> {
   for (const y of yearsOf(s, ctx)) {
     const ev = evaluateYear(s, rb, y, ctx);
     yearReport(ev);
-    for (const c of ev.cards) scorecardView(c, rb.ref);
+    for (const c of ev.cards) scorecardView(c, rb);
     cards += ev.cards.length;
   }
   return done('scoring-alone', recs.length, t0, { foldSeconds: (tFold - t0) / 1000, evaluateSeconds: (performance.now() - tFold) / 1000, scorecards: cards });

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { Verifier } from '@dvk/audit';
+import { CORE_MESSAGES, type Msg } from '@dvk/contracts';
 import { openSqliteEventStore, storedRows } from '@dvk/event-store-sqlite';
 import { ScoringProjection, readModelQueries, rebuild, rulebooksInForce } from '@dvk/projections';
 import { generateLines } from '@dvk/sample';
@@ -87,8 +88,20 @@ function rejectedFacts(db: Db, idAt: Map<number, string>): string[] {
   const at = (p: number) => idAt.get(p) ?? `position ${p}?`;
   return readModelQueries(db)
     .rejected()
-    .map((r) => JSON.stringify([at(r.position), r.unitId, r.stream, r.type, r.year, r.code, r.reason.replace(/position (\d+)/g, (_m, p: string) => `event ${at(Number(p))}`)]))
+    .map((r) => JSON.stringify([at(r.position), r.unitId, r.stream, r.type, r.year, r.code, positionsAsIds(r.reason, at)]))
     .sort();
+}
+
+/** A message with the log positions it names replaced by event ids (positions differ between runs). */
+function positionsAsIds(m: Msg, at: (p: number) => string): unknown {
+  const spec: Record<string, string> = (CORE_MESSAGES as Record<string, Record<string, string>>)[m.code] ?? {};
+  const params = Object.fromEntries(
+    Object.entries(m.params).map(([k, v]) => [
+      k,
+      spec[k] === 'position' ? at(v as number) : spec[k] === 'msgs' ? (v as Msg[]).map((x) => positionsAsIds(x, at)) : v,
+    ]),
+  );
+  return { code: m.code, params };
 }
 
 function reportsOf(db: Db): Map<number, string> {

@@ -6,3 +6,4 @@ export * from './results.js';
 export * from './json-schema.js';
 export * from './fast.js';
 export * from './labels.js';
+export * from './messages.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RenderedMessage } from './messages.js';
 import { UNIT_KINDS } from './events.js';
 
 /**
@@ -139,6 +140,6 @@ export const RejectedFact = z.strictObject({
   unitId: z.string().nullable(),
   year: z.number().int().nullable(),
   code: z.string(),
-  reason: z.string(),
+  reason: RenderedMessage.describe('why the event does not count'),
 });
 export type RejectedFact = z.infer<typeof RejectedFact>;

@@ -60,7 +60,7 @@ const pct = (n: number, d: number) => (d === 0 ? '—' : vnPercent(((Math.floor(
 const titleText = (u: UnitResult) => (u.titles.includes('tieu_bieu') ? TITLE_LABEL.tieu_bieu : u.titles.includes('dan_van_kheo') ? TITLE_LABEL.dan_van_kheo : '');
 
 function criterionName(rb: Rulebook, id: string): string {
-  return curly(rb.criterion[id]?.spec.name ?? id);
+  return curly(rb.criterion[id]?.spec.name.vi ?? id);
 }
 
 export async function renderAnnualReport(data: AnnualReportData, o: DocumentOptions): Promise<Buffer> {
@@ -160,7 +160,7 @@ function body(doc: Doc, d: AnnualReportData, o: DocumentOptions): void {
   P(
     doc,
     o.preamble ??
-      `Căn cứ ${curly(rb.file.title)} (mã ${rb.ref.id}, phiên bản ${rb.ref.version}) và kết quả chấm điểm, tổng hợp các tiêu chí đánh giá năm ${year}, ` +
+      `Căn cứ ${curly(rb.texts.title.vi)} (mã ${rb.ref.id}, phiên bản ${rb.ref.version}) và kết quả chấm điểm, tổng hợp các tiêu chí đánh giá năm ${year}, ` +
         `báo cáo kết quả đánh giá, xếp loại công tác dân vận năm ${year} như sau:`,
   );
   P(
@@ -204,7 +204,7 @@ function body(doc: Doc, d: AnnualReportData, o: DocumentOptions): void {
         const upper = levels[k - 1]?.minH;
         const range =
           upper === undefined ? `Từ ${vn(l.minH / 100)} điểm trở lên` : l.minH === 0 ? `Dưới ${vn(upper / 100)} điểm` : `Từ ${vn(l.minH / 100)} đến dưới ${vn(upper / 100)} điểm`;
-        rows.push([TIER_LABEL[l.id as Tier] ?? l.label, range, vn(c), pct(c, n)]);
+        rows.push([TIER_LABEL[l.id as Tier] ?? l.label.vi, range, vn(c), pct(c, n)]);
       });
     } else {
       const tb = units.filter((u) => u.titles.includes('tieu_bieu')).length;
@@ -225,7 +225,7 @@ function body(doc: Doc, d: AnnualReportData, o: DocumentOptions): void {
       { header: 'Tỷ lệ', width: 60, align: 'center' },
     ];
     const opts = { boldRows: new Set([rows.length - 1]) };
-    H2(doc, i + 1, LIST_TITLE[list.id] ?? curly(list.label), keepFor(doc, cols, rows, opts));
+    H2(doc, i + 1, LIST_TITLE[list.id] ?? curly(list.label.vi), keepFor(doc, cols, rows, opts));
     table(doc, cols, rows, opts);
   });
 
@@ -392,9 +392,9 @@ function appendix(doc: Doc, d: AnnualReportData, o: DocumentOptions): void {
       [!u.complete ? `thiếu ${u.missing.join(', ')}` : '', ...u.vetoes.map((v) => VETO_SHORT[v])].filter(Boolean).join('; '),
     ]);
     const topts = { size: 8.5, headerSize: 8.5, pad: 2.5 };
-    heading(doc, `${li + 1}- ${LIST_TITLE[list.id] ?? curly(list.label)}`, { keep: keepFor(doc, cols, rows, topts), size: 11 });
+    heading(doc, `${li + 1}- ${LIST_TITLE[list.id] ?? curly(list.label.vi)}`, { keep: keepFor(doc, cols, rows, topts), size: 11 });
     table(doc, cols, rows, topts);
-    const legend = crit.map((c) => `${c.id}: ${curly(c.name)}`).join('; ') + '. Điểm tối đa ghi trong ngoặc; “—”: chưa có điểm.';
+    const legend = crit.map((c) => `${c.id}: ${curly(c.name.vi)}`).join('; ') + '. Điểm tối đa ghi trong ngoặc; “—”: chưa có điểm.';
     doc.font('I').fontSize(8);
     ensureSpace(doc, doc.heightOfString(legend, { width: contentWidth(doc) }) + 4);
     para(doc, legend, { face: 'I', size: 8, align: 'left', gapAfter: 10 });

@@ -172,7 +172,7 @@ async function xlsx(r: YearReport, o: ExportOptions): Promise<Buffer> {
       'Mã đơn vị',
       'Tên đơn vị',
       'Loại hình',
-      ...crit.map((c) => `${c.id}. ${curly(c.name)} (tối đa ${String(c.maxH / 100).replace('.', ',')})`),
+      ...crit.map((c) => `${c.id}. ${curly(c.name.vi)} (tối đa ${String(c.maxH / 100).replace('.', ',')})`),
       'Điểm thưởng',
       'Tổng điểm',
       'Xếp loại',

@@ -154,7 +154,7 @@ async function addGuide(wb: ExcelJS.Workbook, year: number, rb: Rulebook, kinds:
   title.font = { name: FONT, bold: true, size: 14 };
   ws.mergeCells(1, 1, 1, 4);
   const lines = [
-    `Bộ tiêu chí: ${rb.file.title}`,
+    `Bộ tiêu chí: ${rb.texts.title.vi}`,
     `Mã bộ tiêu chí: ${rb.ref.id}, phiên bản ${rb.ref.version} (${rb.ref.hash})`,
     'Mỗi trang tính là một loại đơn vị; mỗi dòng là một đơn vị có trong danh sách đánh giá năm; mỗi cột là một tiêu chí chấm điểm.',
     'Nhập điểm vào các ô nền trắng: từ 0 đến điểm tối đa của tiêu chí, nhiều nhất 2 chữ số thập phân. Để trống ô chưa chấm.',
@@ -178,7 +178,7 @@ async function addGuide(wb: ExcelJS.Workbook, year: number, rb: Rulebook, kinds:
     const head = ws.addRow(['Mã', 'Tiêu chí', 'Điểm tối đa', 'Cách tính']);
     head.eachCell((c) => ((c.font = { name: FONT, bold: true }), (c.fill = GREY), (c.border = THIN)));
     for (const c of g.criteria) {
-      const r = ws.addRow([c.id, c.name, pts(c.maxH), SOURCE_TEXT[c.source.type] ?? c.source.type]);
+      const r = ws.addRow([c.id, c.name.vi, pts(c.maxH), SOURCE_TEXT[c.source.type] ?? c.source.type]);
       r.eachCell((x) => ((x.font = { name: FONT }), (x.border = THIN), (x.alignment = { wrapText: true, vertical: 'top' })));
     }
     ws.addRow([]);
@@ -210,7 +210,7 @@ async function addScoresheet(wb: ExcelJS.Workbook, year: number, rb: Rulebook, l
   banner(3, 'Nhập điểm vào ô nền trắng: từ 0 đến điểm tối đa, nhiều nhất 2 chữ số thập phân; để trống nếu chưa chấm.', { italic: true, size: 10 }, 30);
 
   const header = ws.getRow(HEADER_ROW);
-  header.values = ['STT', 'Mã đơn vị', 'Tên đơn vị', ...criteria.map((c) => `${c.id}. ${c.name}`)];
+  header.values = ['STT', 'Mã đơn vị', 'Tên đơn vị', ...criteria.map((c) => `${c.id}. ${c.name.vi}`)];
   header.height = 64;
   const maxRow = ws.getRow(MAX_ROW);
   maxRow.values = ['', '', 'Điểm tối đa', ...criteria.map((c) => pts(c.maxH))];
@@ -256,7 +256,7 @@ async function addScoresheet(wb: ExcelJS.Workbook, year: number, rb: Rulebook, l
       error: `Điểm ${c.id} phải từ 0 đến ${String(max).replace('.', ',')}, nhiều nhất 2 chữ số thập phân.`,
       showInputMessage: true,
       promptTitle: `${c.id}: tối đa ${String(max).replace('.', ',')} điểm`,
-      prompt: c.name.slice(0, 250),
+      prompt: c.name.vi.slice(0, 250),
     });
   });
 

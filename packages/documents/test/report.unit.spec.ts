@@ -113,8 +113,8 @@ describe('exports', () => {
     expect(text(0).charCodeAt(0)).toBe(0xfeff);
     const kpis = text(0).slice(1).split('\r\n');
     expect(kpis[0]).toBe('year,kpi,label,numerator,denominator,percent,count,target,met');
-    expect(kpis[1]).toBe('2019,K1,"Tỷ lệ tổ dân vận xếp loại ""Hoạt động tốt""",2,4,50.0,,> 70%,false');
-    expect(kpis[5]).toBe('2019,K5,"Số đơn vị ""Dân vận khéo tiêu biểu""",,,,2,3 – 5,false');
+    expect(kpis[1]).toBe('2019,K1,Tỷ lệ tổ dân vận xếp loại “Hoạt động tốt”,2,4,50.0,,> 70%,false');
+    expect(kpis[5]).toBe('2019,K5,Số đơn vị “Dân vận khéo tiêu biểu”,,,,2,3 – 5,false');
     const lines = text(1).slice(1).split('\r\n');
     expect(lines[0]).toBe('year,list,rank,unitId,name,kind,A1,A2,A3,A4,A5,A6,A7,bonus,total,complete,missing,tier,titles,vetoes');
     expect(lines[1]).toBe('2019,dvk_candidates,1,dbx-cao-xa,Đảng bộ xã Cao Xá,commune_party,20,20,10,15,5,20,10,0,100,true,,,dan_van_kheo;tieu_bieu,');

@@ -68,7 +68,7 @@ describe('scoresheet template', () => {
     expect([4, 5, 6].map((c) => String(ws.getCell(4, c).value))).toEqual([
       'A1. Lãnh đạo, chỉ đạo công tác dân vận',
       'A2. Dân vận chính quyền, cải cách hành chính',
-      'A7. Tháng Dân vận, thi đua "Dân vận khéo"',
+      'A7. Tháng Dân vận, thi đua “Dân vận khéo”',
     ]);
     expect([4, 5, 6].map((c) => ws.getCell(5, c).value)).toEqual([20, 20, 10]);
     const ids = Array.from({ length: 8 }, (_, i) => String(ws.getCell(6 + i, 2).value)).sort();

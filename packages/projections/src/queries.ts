@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { RankingContent, RankingMessage, YearReport } from '@dvk/contracts';
+import type { Msg, RankingContent, RankingMessage, YearReport } from '@dvk/contracts';
 import type { KpiView, ScorecardView } from '@dvk/scoring';
+import { withRules as putBack, type YearRules } from './card-rules.js';
 import { ensureReadModel, normalizeName } from './read-model.js';
 
 /** Read-only queries over the read model, shared by the CLI and the API. */
@@ -19,7 +20,7 @@ export interface RejectedRow {
   type: string;
   year: number | null;
   code: string;
-  reason: string;
+  reason: Msg;
 }
 
 export interface UnitRow {
@@ -28,7 +29,8 @@ export interface UnitRow {
   name: string;
   parentId: string | null;
   registeredFrom: string;
-  ended: string | null;
+  /** How the unit ended (`unit.merged`, `unit.dissolved`), or null while it is active. */
+  ended: Msg | null;
 }
 
 interface StoredCard {
@@ -39,17 +41,14 @@ interface StoredCard {
   titles: string;
   title_rules: string;
 }
-/** A stored scorecard with its year's rule texts (stored once per year) and its rank and titles (rm_ranks) put back. */
+/** A stored scorecard with its year's rules (stored once per year) and its rank and titles (rm_ranks) put back. */
 function withRules(r: StoredCard): ScorecardView {
-  const v = JSON.parse(r.card) as ScorecardView;
-  const rules = JSON.parse(r.rules) as Record<string, string>;
-  for (const c of v.criteria) c.rule = rules[c.id] ?? '';
-  v.bonus.rule = rules.bonus ?? '';
-  v.rank = r.rank;
-  v.rankRule = r.rank_rule;
-  v.titles = JSON.parse(r.titles) as string[];
-  v.titleRules = JSON.parse(r.title_rules) as string[];
-  return v;
+  return putBack(JSON.parse(r.card) as ScorecardView, JSON.parse(r.rules) as YearRules, {
+    rank: r.rank,
+    rankComputation: JSON.parse(r.rank_rule) as Msg,
+    titles: JSON.parse(r.titles) as string[],
+    titleComputations: JSON.parse(r.title_rules) as Msg[],
+  });
 }
 const CARD_SELECT =
   'SELECT c.year, c.card, y.rules, r.rank, r.rank_rule, r.titles, r.title_rules FROM rm_scorecards c JOIN rm_years y ON y.year = c.year JOIN rm_ranks r ON r.year = c.year AND r.unit_id = c.unit_id';
@@ -78,7 +77,7 @@ export function readModelQueries(db: Database.Database) {
     name: r.name as string,
     parentId: (r.parent_id as string | null) ?? null,
     registeredFrom: r.registered_from as string,
-    ended: (r.ended as string | null) ?? null,
+    ended: r.ended ? (JSON.parse(r.ended as string) as Msg) : null,
   });
   const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
   return {
@@ -126,7 +125,7 @@ export function readModelQueries(db: Database.Database) {
         type: r.type as string,
         year: (r.year as number | null) ?? null,
         code: r.code as string,
-        reason: r.reason as string,
+        reason: JSON.parse(r.reason as string) as Msg,
       }));
     },
     rejectedCount(year?: number): number {

@@ -21,9 +21,9 @@ CREATE TABLE IF NOT EXISTS rm_closures (position INTEGER PRIMARY KEY, year INTEG
 CREATE TABLE IF NOT EXISTS rm_years (
   year            INTEGER PRIMARY KEY,
   report          TEXT NOT NULL,   -- canonical JSON of the YearReport (dvk report --json)
-  rules           TEXT NOT NULL,   -- JSON: the rule text of every criterion and the bonus (shared by all scorecards of the year)
+  rules           TEXT NOT NULL,   -- JSON: the rules (messages) every scorecard of the year quotes, stored once
   report_digest   TEXT NOT NULL,
-  kpi_explain     TEXT NOT NULL,   -- JSON: rule, counted and denominator units of every KPI
+  kpi_explain     TEXT NOT NULL,   -- JSON: rule and computation (messages), counted and denominator units of every KPI
   rulebook_id     TEXT NOT NULL,
   rulebook_version INTEGER NOT NULL,
   rulebook_hash   TEXT NOT NULL,
@@ -37,8 +37,9 @@ CREATE TABLE IF NOT EXISTS rm_scorecards (
   kind     TEXT NOT NULL,
   total    REAL NOT NULL,
   complete INTEGER NOT NULL,
-  card     TEXT NOT NULL,           -- JSON ScorecardView: every figure with its rule and events, but
-                                    -- rank and titles (null and [] here: they are in rm_ranks)
+  card     TEXT NOT NULL,           -- JSON ScorecardView: every figure with its computation and events
+                                    -- (messages), without the year's rules (rm_years.rules) and
+                                    -- without rank and titles (rm_ranks)
   PRIMARY KEY (year, unit_id)
 ) WITHOUT ROWID;
 -- What the year-level step needs of each unit on a year's roll (packUnitYear: points, total,
@@ -56,9 +57,9 @@ CREATE TABLE IF NOT EXISTS rm_ranks (
   year        INTEGER NOT NULL,
   unit_id     TEXT NOT NULL,
   rank        INTEGER,
-  rank_rule   TEXT NOT NULL,
+  rank_rule   TEXT NOT NULL,        -- JSON message: where the card stands in its list, and why
   titles      TEXT NOT NULL,        -- JSON array of title ids
-  title_rules TEXT NOT NULL,        -- JSON array of texts
+  title_rules TEXT NOT NULL,        -- JSON array of messages: why it holds each title, or not
   PRIMARY KEY (year, unit_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rm_ranking_content (
@@ -76,7 +77,7 @@ CREATE TABLE IF NOT EXISTS rm_rejected (
   type     TEXT NOT NULL,
   year     INTEGER,
   code     TEXT NOT NULL,
-  reason   TEXT NOT NULL
+  reason   TEXT NOT NULL            -- JSON message (code and parameters)
 );
 CREATE INDEX IF NOT EXISTS rm_rejected_unit ON rm_rejected(unit_id);
 -- Published rankings (the ranking service's outbox): every version is kept, so a revised ranking
@@ -111,7 +112,7 @@ CREATE TABLE IF NOT EXISTS rm_units (
   name_norm  TEXT NOT NULL,         -- lower case, without diacritics: "dan van" finds "Dân vận"
   parent_id  TEXT,
   registered_from TEXT NOT NULL,
-  ended      TEXT                   -- "dissolved 2018-09-01" / "merged into X 2019-07-01"
+  ended      TEXT                   -- JSON message: unit.dissolved {from} / unit.merged {target, from}
 ) WITHOUT ROWID;
 `;
 
@@ -134,7 +135,7 @@ export const READ_MODEL_TABLES = [
  * rebuilt from the log (it holds nothing the log does not); published rankings, their close
  * digests and the digest state are kept.
  */
-export const READ_MODEL_VERSION = 5;
+export const READ_MODEL_VERSION = 6;
 
 export function ensureReadModel(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)');

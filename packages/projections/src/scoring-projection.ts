@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { RANK_LISTS, canonicalJson, formatDay, type RecordedEvent } from '@dvk/contracts';
+import { RANK_LISTS, canonicalJson, formatDay, msg, type Msg, type RecordedEvent } from '@dvk/contracts';
+import { stripRules, type YearRules } from './card-rules.js';
 import { sha256HexNode } from '@dvk/audit';
 import { crashPoint } from '@dvk/event-store';
 import {
@@ -385,7 +386,7 @@ export class ScoringProjection {
       const rollIndex = new Int32Array(unitIndex.size).fill(-1);
       onRoll.forEach((id, i) => (rollIndex[unitIndex.get(id)!] = i));
       const owned = modelsOwnedAtEndOf(ctx, year);
-      return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned, modelOwners: k6Owners(ctx, year, owned), rules: {} as Record<string, string> };
+      return { year, rb: this.rulebooks.forYear(year), onRoll, rollIndex, owned, modelOwners: k6Owners(ctx, year, owned), rules: {} as YearRules };
     });
     const rulebookFor = (y: number) => this.rulebooks.forYear(y);
     const factsOf = this.db.prepare<[string], string>('SELECT facts FROM temp.rebuild_unit_facts WHERE unit_id = ?').pluck();
@@ -396,7 +397,7 @@ export class ScoringProjection {
         if (i < 0) continue;
         this.scoreUnitYear(ctx, y.rb, u, y.year, y.owned.get(id) ?? [], y.rules);
       }
-      for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
+      for (const f of rejectedFactsOfUnit(ctx, rulebookFor, u)) this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, JSON.stringify(f.reason));
       this.writeUnitIndex(ctx, u);
       progress();
       // A unit's facts, cards and rows are garbage once written, but V8 may pretenure them (move
@@ -448,7 +449,7 @@ export class ScoringProjection {
     for (const id of rejectFor) {
       if (!full) this.q.delRejected.run(id);
       for (const f of rejectedFactsOfUnit(ctx, rulebookFor, s.units.get(id)!))
-        this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, f.reason);
+        this.q.putRejected.run(f.position, f.unitId, f.stream, f.type, f.year, f.code, JSON.stringify(f.reason));
     }
     for (const id of full ? rejectFor : unitIds) this.writeUnitIndex(ctx, s.units.get(id)!);
 
@@ -476,12 +477,12 @@ export class ScoringProjection {
     const rb = this.rulebooks.forYear(year);
     const onRoll = roll(ctx, year);
     const owned = modelsOwnedAtEndOf(ctx, year);
-    const score = (id: string, rules: Record<string, string>) => this.scoreUnitYear(ctx, rb, s.units.get(id)!, year, owned.get(id) ?? [], rules);
+    const score = (id: string, rules: YearRules) => this.scoreUnitYear(ctx, rb, s.units.get(id)!, year, owned.get(id) ?? [], rules);
     let units: UnitYear[] | null = null;
-    let rules: Record<string, string> = {};
+    let rules: YearRules = {};
     if (changes && this.q.countUnitYears.get(year) === onRoll.length) {
       const stored = this.q.yearRules.get(year);
-      rules = stored ? (JSON.parse(stored) as Record<string, string>) : {};
+      rules = stored ? (JSON.parse(stored) as YearRules) : {};
       const again = new Set(changes.units);
       if (changes.models.size > 0) for (const [owner, ids] of owned) if (ids.some((m) => changes.models.has(m))) again.add(owner);
       const at = rollIndexOf(onRoll);
@@ -505,7 +506,7 @@ export class ScoringProjection {
   }
 
   /** Scores a unit on the roll of a year: its explained scoresheet and its packed line written, its card's rule texts collected into `rules`. */
-  private scoreUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: number, owned: readonly string[], rules: Record<string, string>): UnitYear {
+  private scoreUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: number, owned: readonly string[], rules: YearRules): UnitYear {
     const uy = evaluateUnitYear(ctx, rb, u, year, owned);
     if (uy.card) this.putCard(uy.card, rb, rules);
     this.q.putUnitYear.run(year, u.id, JSON.stringify(packUnitYear(uy)));
@@ -528,28 +529,19 @@ export class ScoringProjection {
 
   /**
    * Writes the explained scoresheet of a card, but its rank and titles (they depend on the whole
-   * list: `putYear` writes them), and collects its rule texts into the year's `rules`: they are the
-   * same for every unit of the year, kept once in rm_years.rules and put back when a card is read.
+   * list: `putYear` writes them), and collects its rules into the year's `rules`: they are the
+   * same for every unit of the year under its rulebook, kept once in rm_years.rules and put back
+   * when a card is read (`readModelQueries`).
    */
-  private putCard(c: RankedCard, rb: Rulebook, rules: Record<string, string>): void {
-    const v = scorecardView(c, rb.ref);
-    for (const k of v.criteria) {
-      rules[k.id] = k.rule;
-      (k as { rule?: string }).rule = undefined;
-    }
-    rules.bonus = v.bonus.rule;
-    (v.bonus as { rule?: string }).rule = undefined;
-    v.rank = null;
-    v.rankRule = '';
-    v.titles = [];
-    v.titleRules = [];
-    this.q.putCard.run(c.year, c.unitId, c.list.id, c.kind, c.totalH / 100, c.complete ? 1 : 0, JSON.stringify(v));
+  private putCard(c: RankedCard, rb: Rulebook, rules: YearRules): void {
+    const v = scorecardView(c, rb);
+    this.q.putCard.run(c.year, c.unitId, c.list.id, c.kind, c.totalH / 100, c.complete ? 1 : 0, JSON.stringify(stripRules(v, rules)));
   }
 
   /** Writes what a year's evaluation says beyond the scoresheets: ranks and titles, the report, the KPIs' explanations, the ranking contents. */
-  private putYear(ev: YearEvaluation, rules: Record<string, string>, s: ScoringState): void {
+  private putYear(ev: YearEvaluation, rules: YearRules, s: ScoringState): void {
     const { year, rulebook: rb } = ev;
-    for (const c of ev.cards) this.q.putRank.run(year, c.unitId, c.rank, c.rankRule, JSON.stringify(c.titles), JSON.stringify(c.titleRules));
+    for (const c of ev.cards) this.q.putRank.run(year, c.unitId, c.rank, JSON.stringify(c.rankRule), JSON.stringify(c.titles), JSON.stringify(c.titleRules));
     const reportJson = canonicalJson(yearReport(ev));
     const closure = s.closures.find((c) => c.year === year);
     this.q.putYear.run(
@@ -583,13 +575,13 @@ export class ScoringProjection {
     for (const r of u.renames) if (r.from >= from) ((from = r.from), (name = r.name));
     const diss = u.dissolutions.length ? Math.min(...u.dissolutions.map((d) => d.from)) : null;
     const merge = ctx.mergedInto.get(id);
-    const ended =
+    const ended: Msg | null =
       merge && (diss === null || merge.from <= diss)
-        ? `merged into ${merge.target} ${formatDay(merge.from)}`
+        ? msg('unit.merged', { target: merge.target, from: formatDay(merge.from) })
         : diss !== null
-          ? `dissolved ${formatDay(diss)}`
+          ? msg('unit.dissolved', { from: formatDay(diss) })
           : null;
-    this.q.putUnitIndex.run(id, reg.kind, name, normalizeName(name), reg.parentId, formatDay(reg.from), ended);
+    this.q.putUnitIndex.run(id, reg.kind, name, normalizeName(name), reg.parentId, formatDay(reg.from), ended && JSON.stringify(ended));
   }
 }
 

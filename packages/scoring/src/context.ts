@@ -1,4 +1,4 @@
-import { endOfYear } from '@dvk/contracts';
+import { endOfYear, formatDay, msg, type Msg } from '@dvk/contracts';
 import type { ModelFacts, Pos, Registration, ScoringState, UnitFacts } from './state.js';
 
 /**
@@ -26,11 +26,11 @@ export interface Context {
   readonly reg: ReadonlyMap<string, Registration>;
   /** Valid merges by source: the (first) merge that took the source into a target. */
   readonly mergedInto: ReadonlyMap<string, ValidMerge>;
-  /** UnitsMerged events that do not count, by position, with the reason. */
-  readonly rejectedMerges: ReadonlyMap<Pos, string>;
+  /** UnitsMerged events that do not count, by position, with every problem of each. */
+  readonly rejectedMerges: ReadonlyMap<Pos, Msg[]>;
   readonly models: ReadonlyMap<string, ModelResolution>;
-  /** Events of a model that do not count (not registered, not the owner, second registration). */
-  readonly rejectedModelEvents: ReadonlyMap<Pos, { code: string; reason: string }>;
+  /** Events of a model that do not count (not registered, not the owner, second registration), with the reason. */
+  readonly rejectedModelEvents: ReadonlyMap<Pos, Msg>;
 }
 
 export function buildContext(state: ScoringState): Context {
@@ -46,44 +46,38 @@ export function buildContext(state: ScoringState): Context {
   }
   merges.sort((a, b) => a.p - b.p);
   const mergedInto = new Map<string, ValidMerge>();
-  const rejectedMerges = new Map<Pos, string>();
+  const rejectedMerges = new Map<Pos, Msg[]>();
   for (const m of merges) {
-    const problems: string[] = [];
+    const problems: Msg[] = [];
     for (const src of m.sources) {
-      if (src === m.target) problems.push(`a unit cannot be merged into itself (${src})`);
-      else if (!reg.has(src)) problems.push(`source unit ${src} is not registered`);
-      else if (mergedInto.has(src)) problems.push(`source unit ${src} was already merged into ${mergedInto.get(src)!.target} (event at position ${mergedInto.get(src)!.p})`);
-      else if (reaches(mergedInto, m.target, src)) problems.push(`merging ${src} into ${m.target} would make a cycle (${m.target} was merged into ${src})`);
+      if (src === m.target) problems.push(msg('merge.into_itself', { unitId: src }));
+      else if (!reg.has(src)) problems.push(msg('merge.source_not_registered', { unitId: src }));
+      else if (mergedInto.has(src)) problems.push(msg('merge.source_already_merged', { unitId: src, target: mergedInto.get(src)!.target, first: mergedInto.get(src)!.p }));
+      else if (reaches(mergedInto, m.target, src)) problems.push(msg('merge.cycle', { source: src, target: m.target }));
     }
-    if (problems.length > 0) rejectedMerges.set(m.p, problems.join('; '));
+    if (problems.length > 0) rejectedMerges.set(m.p, problems);
     else for (const src of m.sources) mergedInto.set(src, { p: m.p, target: m.target, from: m.from });
   }
 
   // Models: the first registration by a registered unit wins; recognitions and revocations
   // count when emitted by the registrant or a unit the registrant was merged into.
   const models = new Map<string, ModelResolution>();
-  const rejectedModelEvents = new Map<Pos, { code: string; reason: string }>();
+  const rejectedModelEvents = new Map<Pos, Msg>();
   for (const m of state.models.values()) {
     let first: ModelResolution['reg'] = null;
     for (const r of m.regs) {
       if (!reg.has(r.unit)) continue; // reported as an unknown-unit fact
       if (first === null) first = r;
       else
-        rejectedModelEvents.set(r.p, {
-          code: 'model_already_registered',
-          reason: `model ${m.id} was already registered by ${first.unit} (event at position ${first.p}); the first registration in the log wins`,
-        });
+        rejectedModelEvents.set(r.p, msg('rejected.model_already_registered', { modelId: m.id, registrant: first.unit, first: first.p }));
     }
     models.set(m.id, { facts: m, reg: first });
     for (const ev of [...m.recognitions, ...m.revocations]) {
       if (!reg.has(ev.unit)) continue;
       if (first === null) {
-        rejectedModelEvents.set(ev.p, { code: 'unknown_model', reason: `model ${m.id} is not registered by any unit` });
+        rejectedModelEvents.set(ev.p, msg('rejected.unknown_model', { modelId: m.id }));
       } else if (ev.unit !== first.unit && !reaches(mergedInto, first.unit, ev.unit)) {
-        rejectedModelEvents.set(ev.p, {
-          code: 'model_not_owned',
-          reason: `model ${m.id} was registered by ${first.unit}, which was never merged into ${ev.unit}`,
-        });
+        rejectedModelEvents.set(ev.p, msg('rejected.model_not_owned', { modelId: m.id, registrant: first.unit, unitId: ev.unit }));
       }
     }
   }
@@ -117,22 +111,22 @@ export function ownerAtEndOf(ctx: Context, unitId: string, year: number): string
 /** Why a unit is or is not on the roll of a year (RULEBOOK.md §2). */
 export interface RollStatus {
   onRoll: boolean;
-  reason: string;
+  reason: Msg;
   /** Events that decide it: the registration, and the dissolution or merge that ends it. */
   positions: Pos[];
 }
 
 export function rollStatus(ctx: Context, unitId: string, year: number): RollStatus {
   const r = ctx.reg.get(unitId);
-  if (!r) return { onRoll: false, reason: 'not registered', positions: [] };
+  if (!r) return { onRoll: false, reason: msg('roll.not_registered', {}), positions: [] };
   const eoy = endOfYear(year);
-  if (r.from > eoy) return { onRoll: false, reason: `registered with effect from a day after 31/12/${year}`, positions: [r.p] };
+  if (r.from > eoy) return { onRoll: false, reason: msg('roll.registered_later', { year, from: formatDay(r.from) }), positions: [r.p] };
   const u = ctx.state.units.get(unitId)!;
   const diss = u.dissolutions.find((d) => d.from <= eoy);
-  if (diss) return { onRoll: false, reason: `dissolved with effect on or before 31/12/${year}`, positions: [r.p, diss.p] };
+  if (diss) return { onRoll: false, reason: msg('roll.dissolved', { year, from: formatDay(diss.from) }), positions: [r.p, diss.p] };
   const m = ctx.mergedInto.get(unitId);
-  if (m && m.from <= eoy) return { onRoll: false, reason: `merged into ${m.target} with effect on or before 31/12/${year}`, positions: [r.p, m.p] };
-  return { onRoll: true, reason: `registered, active on 31/12/${year}`, positions: [r.p] };
+  if (m && m.from <= eoy) return { onRoll: false, reason: msg('roll.merged', { year, target: m.target, from: formatDay(m.from) }), positions: [r.p, m.p] };
+  return { onRoll: true, reason: msg('roll.active', { year }), positions: [r.p] };
 }
 
 /** The unit's name on 31 December of the year: the latest rename in effect by then. */

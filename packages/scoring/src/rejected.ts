@@ -1,10 +1,9 @@
-import { unitStream, yearOfDay, type EventType } from '@dvk/contracts';
+import { msg, unitStream, yearOfDay, type EventType, type Msg } from '@dvk/contracts';
 import { buildContext, type Context } from './context.js';
 import type { Rulebook } from './rulebook.js';
 
 /** The rulebook that applies to a year (a RulebookSet's forYear, or one rulebook for all). */
 export type RulebookFor = (year: number) => Rulebook;
-import { fmtH } from './score.js';
 import type { Pos, UnitFacts } from './state.js';
 
 /**
@@ -18,8 +17,9 @@ export interface CoreRejectedFact {
   stream: string;
   unitId: string;
   year: number | null;
+  /** The rejection's code (`unknown_unit`…), the same as its message's without `rejected.`. */
   code: string;
-  reason: string;
+  reason: Msg;
 }
 
 /** Every event of a unit's stream, as (position, type, year): the rejected facts of an unknown unit. */
@@ -50,18 +50,18 @@ function eventsOf(u: UnitFacts): { p: Pos; type: EventType; year: number | null 
 export function rejectedFactsOfUnit(ctx: Context, rulebookFor: RulebookFor, u: UnitFacts): CoreRejectedFact[] {
   const stream = unitStream(u.id);
   const out: CoreRejectedFact[] = [];
-  const add = (p: Pos, type: EventType, year: number | null, code: string, reason: string) =>
-    out.push({ position: p, type, stream, unitId: u.id, year, code, reason });
+  const add = (p: Pos, type: EventType, year: number | null, reason: Msg) =>
+    out.push({ position: p, type, stream, unitId: u.id, year, code: reason.code.slice('rejected.'.length), reason });
   const reg = ctx.reg.get(u.id);
   if (!reg) {
-    for (const e of eventsOf(u)) add(e.p, e.type, e.year, 'unknown_unit', `unit ${u.id} is not registered anywhere in the log`);
+    for (const e of eventsOf(u)) add(e.p, e.type, e.year, msg('rejected.unknown_unit', { unitId: u.id }));
     return out.sort((a, b) => a.position - b.position);
   }
   for (const r of u.regs.slice(1))
-    add(r.p, 'UnitRegistered', null, 'unit_already_registered', `unit ${u.id} was already registered (event at position ${reg.p}); the first registration in the log wins`);
+    add(r.p, 'UnitRegistered', null, msg('rejected.unit_already_registered', { unitId: u.id, first: reg.p }));
   for (const m of u.merges) {
-    const why = ctx.rejectedMerges.get(m.p);
-    if (why) add(m.p, 'UnitsMerged', null, 'invalid_merge', why);
+    const problems = ctx.rejectedMerges.get(m.p);
+    if (problems) add(m.p, 'UnitsMerged', null, msg('rejected.invalid_merge', { problems }));
   }
   const ids = new Set<string>();
   for (const a of u.assessments) {
@@ -69,28 +69,23 @@ export function rejectedFactsOfUnit(ctx: Context, rulebookFor: RulebookFor, u: U
     const rb = rulebookFor(a.year);
     const group = rb.groupOfKind[reg.kind];
     const c = rb.criterion[a.criterion];
-    if (!group) add(a.p, 'CriterionAssessed', a.year, 'kind_not_scored', `kind ${reg.kind} has no scoresheet in rulebook ${rb.ref.id} v${rb.ref.version}`);
+    if (!group) add(a.p, 'CriterionAssessed', a.year, msg('rejected.kind_not_scored', { kind: reg.kind, rulebook: rb.ref.id, version: rb.ref.version }));
     else if (!c || c.group !== group)
-      add(a.p, 'CriterionAssessed', a.year, 'criterion_not_of_kind', `criterion ${a.criterion} is not a criterion of kind ${reg.kind} (group ${group.id}: ${group.criteria.map((x) => x.id).join(', ')})`);
-    else if (c.spec.source.type !== 'assessed')
-      add(a.p, 'CriterionAssessed', a.year, 'criterion_not_assessed', `criterion ${a.criterion} is computed from ${c.spec.source.type} events, not assessed`);
-    else if (a.h > c.spec.maxH)
-      add(a.p, 'CriterionAssessed', a.year, 'points_above_max', `${fmtH(a.h)} points are above the maximum ${fmtH(c.spec.maxH)} of ${a.criterion}`);
+      add(a.p, 'CriterionAssessed', a.year, msg('rejected.criterion_not_of_kind', { criterion: a.criterion, kind: reg.kind, criteria: group.criteria.map((x) => x.id) }));
+    else if (c.spec.source.type !== 'assessed') add(a.p, 'CriterionAssessed', a.year, msg('rejected.criterion_not_assessed', { criterion: a.criterion, source: c.spec.source.type }));
+    else if (a.h > c.spec.maxH) add(a.p, 'CriterionAssessed', a.year, msg('rejected.points_above_max', { criterion: a.criterion, points: a.h, max: c.spec.maxH }));
   }
-  for (const r of u.retractions)
-    if (!ids.has(r.target)) add(r.p, 'AssessmentRetracted', null, 'unknown_assessment', `no CriterionAssessed with id ${r.target} in stream ${stream}`);
+  for (const r of u.retractions) if (!ids.has(r.target)) add(r.p, 'AssessmentRetracted', null, msg('rejected.unknown_assessment', { assessmentId: r.target, stream }));
   for (const [caseId, c] of Object.entries(u.cases)) {
     const first = c.recv[0];
-    for (const x of c.recv.slice(1))
-      add(x.p, 'ComplaintReceived', yearOfDay(x.day), 'case_already_received', `case ${caseId} was already received (event at position ${first!.p}); the first in the log wins`);
-    if (!first) for (const x of c.res) add(x.p, 'ComplaintResolved', null, 'unknown_case', `case ${caseId} was never received by ${u.id}`);
+    for (const x of c.recv.slice(1)) add(x.p, 'ComplaintReceived', yearOfDay(x.day), msg('rejected.case_already_received', { caseId, first: first!.p }));
+    if (!first) for (const x of c.res) add(x.p, 'ComplaintResolved', null, msg('rejected.unknown_case', { caseId, unitId: u.id }));
   }
   const hotspots = new Set(u.hotspots.map((h) => h.id));
-  for (const x of u.hotspotResolutions)
-    if (!hotspots.has(x.id)) add(x.p, 'HotspotResolved', null, 'unknown_hotspot', `hotspot ${x.id} was never reported by ${u.id}`);
+  for (const x of u.hotspotResolutions) if (!hotspots.has(x.id)) add(x.p, 'HotspotResolved', null, msg('rejected.unknown_hotspot', { hotspotId: x.id, unitId: u.id }));
   for (const x of u.modelEvents) {
     const why = ctx.rejectedModelEvents.get(x.p);
-    if (why) add(x.p, x.type, null, why.code, why.reason);
+    if (why) add(x.p, x.type, null, why);
   }
   return out.sort((a, b) => a.position - b.position);
 }

@@ -17,6 +17,7 @@ import {
   type ModelLevel,
   type Prize,
   type RankList,
+  type RbText,
   type RulebookRef,
   type Tier,
   type UnitKind,
@@ -27,6 +28,19 @@ import defaultRulebookData from './rulebooks/tan-yen-2016.v1.json' with { type: 
 /** A number of points in the rulebook file: ≥ 0 with at most two decimals. */
 const Pts = z.number().min(0).refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals' });
 const Kind = z.enum(UNIT_KINDS);
+
+/**
+ * A text of the rulebook that people read: Vietnamese and English (`{ "vi": …, "en": … }`), or one
+ * string — Vietnamese — in rulebook files written before rulebooks carried both languages (then
+ * English shows the Vietnamese). A rule's wording is an ICU message that may use the parameters
+ * of its message code (`CORE_MESSAGES` in @dvk/contracts: `{year}`, `{deadlineDay}`…); the
+ * explanation of every figure quotes it. Where a rulebook has no wording for a rule, the
+ * catalogue's is used.
+ */
+const Text = z.union([z.string().min(1), z.strictObject({ vi: z.string().min(1), en: z.string().min(1) })]);
+type Text = z.infer<typeof Text>;
+export const rbText = (t: Text): RbText => (typeof t === 'string' ? { vi: t, en: t } : t);
+const optText = (t: Text | undefined): RbText | null => (t === undefined ? null : rbText(t));
 
 const Source = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('assessed') }),
@@ -47,14 +61,16 @@ const Source = z.discriminatedUnion('type', [
 
 const Criterion = z.strictObject({
   id: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/),
-  name: z.string().min(1),
+  name: Text,
   max: Pts,
   source: Source,
+  rule: Text.optional(),
 });
 
 const Tiers = z.strictObject({
-  levels: z.array(z.strictObject({ id: z.enum(TIERS), label: z.string().min(1), min: Pts })).min(1),
+  levels: z.array(z.strictObject({ id: z.enum(TIERS), label: Text, min: Pts })).min(1),
   vetoCap: z.enum(TIERS),
+  rule: Text.optional(),
 });
 
 const Target = z.union([
@@ -70,7 +86,8 @@ const Target = z.union([
 const Kpi = z.union([
   z.strictObject({
     id: z.string().min(1),
-    label: z.string().min(1),
+    label: Text,
+    rule: Text.optional(),
     type: z.literal('share'),
     kinds: z.array(Kind).min(1),
     numerator: z.union([
@@ -83,7 +100,8 @@ const Kpi = z.union([
   }),
   z.strictObject({
     id: z.string().min(1),
-    label: z.string().min(1),
+    label: Text,
+    rule: Text.optional(),
     type: z.literal('count'),
     count: z.literal('titles'),
     titles: z.array(z.enum(TITLES)).min(1),
@@ -91,7 +109,8 @@ const Kpi = z.union([
   }),
   z.strictObject({
     id: z.string().min(1),
-    label: z.string().min(1),
+    label: Text,
+    rule: Text.optional(),
     type: z.literal('count'),
     count: z.literal('hotspots'),
     target: Target,
@@ -102,9 +121,10 @@ const Kpi = z.union([
 export const RulebookFile = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
   version: z.number().int().min(1),
-  title: z.string().min(1),
+  title: Text,
   appliesFromYear: z.number().int().min(2016),
   totalCap: Pts,
+  totalRule: Text.optional(),
   groups: z
     .array(
       z.strictObject({
@@ -117,27 +137,31 @@ export const RulebookFile = z.strictObject({
     .min(1),
   bonus: z.strictObject({
     contestPrize: z.strictObject({ first: Pts, second: Pts, third: Pts, encouragement: Pts }),
+    rule: Text.optional(),
   }),
-  vetoes: z.array(z.enum(VETOES)),
+  /** The vetoes in force: an id, or an id with its wording (label and rule). */
+  vetoes: z.array(z.union([z.enum(VETOES), z.strictObject({ id: z.enum(VETOES), label: Text, rule: Text })])),
   lists: z
     .array(
       z.strictObject({
         id: z.enum(RANK_LISTS),
-        label: z.string().min(1),
+        label: Text,
         kinds: z.array(Kind).min(1),
         tieBreak: z.array(z.string()),
+        rule: Text.optional(),
       }),
     )
     .min(1),
   titles: z.strictObject({
     danVanKheo: z.strictObject({
-      label: z.string().min(1),
+      label: Text,
+      rule: Text.optional(),
       list: z.enum(RANK_LISTS),
       capPercentOfRoll: z.number().int().min(0).max(100),
       minTotal: Pts,
       requireNoVeto: z.boolean(),
     }),
-    tieuBieu: z.strictObject({ label: z.string().min(1), minTotal: Pts, maxCount: z.number().int().min(0) }),
+    tieuBieu: z.strictObject({ label: Text, rule: Text.optional(), minTotal: Pts, maxCount: z.number().int().min(0) }),
   }),
   kpis: z.array(Kpi),
 });
@@ -159,23 +183,36 @@ export type SourceSpec =
 
 export interface CriterionSpec {
   id: string;
-  name: string;
+  name: RbText;
   maxH: Hundredths;
   source: SourceSpec;
+  /** The rulebook's wording of how the criterion is computed (null: the catalogue's). */
+  rule: RbText | null;
 }
 export interface GroupSpec {
   id: string;
   kinds: UnitKind[];
   criteria: CriterionSpec[];
-  tiers: { levels: { id: Tier; label: string; minH: Hundredths }[]; vetoCap: Tier } | null;
+  tiers: { levels: { id: Tier; label: RbText; minH: Hundredths }[]; vetoCap: Tier; rule: RbText | null } | null;
 }
 export interface ListSpec {
   id: RankList;
-  label: string;
+  label: RbText;
   kinds: UnitKind[];
   group: GroupSpec;
   /** Criteria compared after the total, in order (models, then cases or reporting). */
   tieBreak: string[];
+  rule: RbText | null;
+}
+
+/** The rulebook's wording of everything that is not a criterion, tier or list (null: the catalogue's). */
+export interface RulebookTexts {
+  readonly title: RbText;
+  readonly total: RbText | null;
+  readonly bonus: RbText | null;
+  readonly vetoes: Partial<Record<(typeof VETOES)[number], { label: RbText; rule: RbText } | null>>;
+  readonly titles: { dan_van_kheo: { label: RbText; rule: RbText | null }; tieu_bieu: { label: RbText; rule: RbText | null } };
+  readonly kpis: Record<string, { label: RbText; rule: RbText | null }>;
 }
 
 /** A validated rulebook with lookups prepared and every number in hundredths. */
@@ -190,7 +227,8 @@ export interface Rulebook {
   readonly criterion: Record<string, { spec: CriterionSpec; group: GroupSpec }>;
   readonly prizeH: Record<Prize, Hundredths>;
   readonly vetoes: ReadonlySet<string>;
-  readonly tierLabel: Partial<Record<Tier, string>>;
+  readonly tierLabel: Partial<Record<Tier, RbText>>;
+  readonly texts: RulebookTexts;
 }
 
 /** Validates a rulebook (schema and consistency) and prepares it for the core. Never throws. */
@@ -203,7 +241,7 @@ export function loadRulebook(raw: unknown): E.Either<ValidationError, Rulebook> 
 
   const groupOfKind: Partial<Record<UnitKind, GroupSpec>> = {};
   const criterion: Rulebook['criterion'] = {};
-  const tierLabel: Partial<Record<Tier, string>> = {};
+  const tierLabel: Partial<Record<Tier, RbText>> = {};
   const groups: GroupSpec[] = file.groups.map((g, gi) => {
     const criteria: CriterionSpec[] = g.criteria.map((c, ci) => {
       const path = `groups[${gi}].criteria[${ci}]`;
@@ -223,14 +261,14 @@ export function loadRulebook(raw: unknown): E.Either<ValidationError, Rulebook> 
         default:
           source = c.source;
       }
-      return { id: c.id, name: c.name, maxH: toH(c.max), source };
+      return { id: c.id, name: rbText(c.name), maxH: toH(c.max), source, rule: optText(c.rule) };
     });
     const spec: GroupSpec = {
       id: g.id,
       kinds: g.kinds,
       criteria,
       tiers: g.tiers
-        ? { levels: g.tiers.levels.map((l) => ({ id: l.id, label: l.label, minH: toH(l.min) })), vetoCap: g.tiers.vetoCap }
+        ? { levels: g.tiers.levels.map((l) => ({ id: l.id, label: rbText(l.label), minH: toH(l.min) })), vetoCap: g.tiers.vetoCap, rule: optText(g.tiers.rule) }
         : null,
     };
     for (const c of criteria) {
@@ -262,7 +300,7 @@ export function loadRulebook(raw: unknown): E.Either<ValidationError, Rulebook> 
     }
     for (const c of l.tieBreak) if (!group.criteria.some((x) => x.id === c)) bad(`lists[${li}].tieBreak`, `${c} is not a criterion of group ${group.id}`);
     if (lists.some((x) => x.id === l.id)) bad(`lists[${li}].id`, `list ${l.id} is defined twice`);
-    const spec: ListSpec = { id: l.id, label: l.label, kinds: l.kinds, group, tieBreak: l.tieBreak };
+    const spec: ListSpec = { id: l.id, label: rbText(l.label), kinds: l.kinds, group, tieBreak: l.tieBreak, rule: optText(l.rule) };
     for (const k of l.kinds) listOfKind[k] = spec;
     lists.push(spec);
   });
@@ -274,7 +312,21 @@ export function loadRulebook(raw: unknown): E.Either<ValidationError, Rulebook> 
     kpiIds.add(k.id);
     if (k.target.op === 'between' && k.target.min > k.target.max) bad(`kpis[${ki}].target`, 'min is above max');
   });
+  const vetoIds = file.vetoes.map((v) => (typeof v === 'string' ? v : v.id));
+  if (new Set(vetoIds).size !== vetoIds.length) bad('vetoes', 'a veto is named twice');
   if (problems.length) return E.left(validationError(problems));
+  const t = file.titles;
+  const texts: RulebookTexts = {
+    title: rbText(file.title),
+    total: optText(file.totalRule),
+    bonus: optText(file.bonus.rule),
+    vetoes: Object.fromEntries(file.vetoes.map((v) => (typeof v === 'string' ? [v, null] : [v.id, { label: rbText(v.label), rule: rbText(v.rule) }]))),
+    titles: {
+      dan_van_kheo: { label: rbText(t.danVanKheo.label), rule: optText(t.danVanKheo.rule) },
+      tieu_bieu: { label: rbText(t.tieuBieu.label), rule: optText(t.tieuBieu.rule) },
+    },
+    kpis: Object.fromEntries(file.kpis.map((k) => [k.id, { label: rbText(k.label), rule: optText(k.rule) }])),
+  };
 
   return E.right({
     ref: { id: file.id, version: file.version, hash: digestOf(file) },
@@ -291,8 +343,9 @@ export function loadRulebook(raw: unknown): E.Either<ValidationError, Rulebook> 
       third: toH(file.bonus.contestPrize.third),
       encouragement: toH(file.bonus.contestPrize.encouragement),
     },
-    vetoes: new Set(file.vetoes),
+    vetoes: new Set(vetoIds),
     tierLabel,
+    texts,
   });
 }
 

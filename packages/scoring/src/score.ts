@@ -1,6 +1,7 @@
-import { civilDay, civilFromDay, endOfYear, localDayOfInstant, yearOfDay, type Tier, type UnitKind } from '@dvk/contracts';
+import { civilDay, endOfYear, formatDay, localDayOfInstant, msg, yearOfDay, type Msg, type Tier, type UnitKind } from '@dvk/contracts';
 import { nameAt, ownerAtEndOf, type Context } from './context.js';
 import type { CriterionSpec, GroupSpec, Hundredths, ListSpec, Rulebook } from './rulebook.js';
+import type { RbText } from '@dvk/contracts';
 import { LEVEL_RANK, PRIZE_RANK, type Pos, type UnitFacts } from './state.js';
 
 /**
@@ -12,18 +13,19 @@ import { LEVEL_RANK, PRIZE_RANK, type Pos, type UnitFacts } from './state.js';
 export interface EventNote {
   p: Pos;
   /** Why this event counts, or why it does not. */
-  note: string;
+  note: Msg;
 }
 
 export interface CriterionScore {
   id: string;
-  name: string;
+  name: RbText;
   source: CriterionSpec['source']['type'];
   maxH: Hundredths;
   /** null: no official assessment, so the scoresheet is incomplete. */
   pointsH: Hundredths | null;
-  rule: string;
-  computation: string;
+  /** The rule, quoting the rulebook's wording where it has one. */
+  rule: Msg;
+  computation: Msg;
   used: EventNote[];
   ignored: EventNote[];
 }
@@ -39,12 +41,14 @@ export interface Scorecard {
   missing: string[];
   criteria: CriterionScore[];
   bonusH: Hundredths;
-  bonus: { rule: string; used: EventNote[]; ignored: EventNote[] };
+  bonus: { rule: Msg; used: EventNote[]; ignored: EventNote[] };
   totalH: Hundredths;
-  totalRule: string;
+  /** How the total is added up (the rule is the rulebook's `rule.total`). */
+  totalRule: Msg;
   vetoes: { id: 'hotspot' | 'discipline'; events: EventNote[] }[];
   tier: Tier | null;
-  tierRule: string;
+  /** How the tier follows from the total and the vetoes. */
+  tierRule: Msg;
   /** Reporting: months 1..12 on time (used by K7). */
   monthsOnTime: number;
 }
@@ -54,18 +58,8 @@ export function roundHalfUp(a: number, b: number): number {
   return Math.floor((2 * a + b) / (2 * b));
 }
 
-/** Points in hundredths as a short decimal: 1750 → "17.5", 1625 → "16.25", 2000 → "20". */
-export const fmtH = (h: Hundredths): string => {
-  if (h < 0) return '-' + fmtH(-h);
-  const i = Math.floor(h / 100);
-  const f = h - i * 100;
-  return f === 0 ? String(i) : f % 10 === 0 ? `${i}.${f / 10}` : `${i}.${f < 10 ? '0' : ''}${f}`;
-};
-const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
-const fmtDay = (day: number): string => {
-  const { y, m, d } = civilFromDay(day);
-  return `${pad2(d)}/${pad2(m)}/${y}`;
-};
+/** A note on the event at `p`. */
+const note = (p: Pos, m: Msg): EventNote => ({ p, note: m });
 
 /** Computes the scoresheet of a unit on the roll of `year`. The unit must be registered and of a scored kind. */
 export function scoreUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: number, modelsOwned: readonly string[]): Scorecard {
@@ -100,39 +94,37 @@ export function scoreUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year: nu
   for (const x of prizes) if (!best || PRIZE_RANK[x.prize] < PRIZE_RANK[best.prize]) best = x;
   const bonusH = best ? rb.prizeH[best.prize] : 0;
   const bonus = {
-    rule: 'RULEBOOK §3 bonus: a ContestPrizeAwarded for (U, Y) adds its prize points; with several, the highest counts',
-    used: best ? [{ p: best.p, note: `${best.prize} prize: +${fmtH(bonusH)}` }] : [],
-    ignored: prizes.filter((x) => x !== best).map((x) => ({ p: x.p, note: `${x.prize} prize: a higher prize counts instead` })),
+    rule: bonusRule(rb),
+    used: best ? [note(best.p, msg('note.prize.used', { prize: best.prize, points: bonusH }))] : [],
+    ignored: prizes.filter((x) => x !== best).map((x) => note(x.p, msg('note.prize.lower', { prize: x.prize }))),
   };
 
   const sumH = criteria.reduce((s, c) => s + (c.pointsH ?? 0), 0);
   const totalH = Math.min(rb.totalCapH, sumH + bonusH);
-  const totalRule =
-    `Σ criteria ${fmtH(sumH)} + bonus ${fmtH(bonusH)}` +
-    (sumH + bonusH > rb.totalCapH ? ` = ${fmtH(sumH + bonusH)}, capped at ${fmtH(rb.totalCapH)}` : ` = ${fmtH(totalH)}`) +
-    (complete ? '' : ` (incomplete: ${missing.join(', ')} not assessed — "Chưa đánh giá")`);
+  const totalRule = msg('calc.total', { sum: sumH, bonus: bonusH, total: totalH, uncapped: sumH + bonusH, capped: sumH + bonusH > rb.totalCapH, complete, missing });
 
   const vetoes: Scorecard['vetoes'] = [];
   if (rb.vetoes.has('hotspot')) {
     const hs = u.hotspots.filter((h) => yearOfDay(h.day) === year);
-    if (hs.length) vetoes.push({ id: 'hotspot', events: hs.map((h) => ({ p: h.p, note: `hotspot ${h.id} reported on ${fmtDay(h.day)}` })) });
+    if (hs.length) vetoes.push({ id: 'hotspot', events: hs.map((h) => note(h.p, msg('note.veto.hotspot', { hotspotId: h.id, reported: formatDay(h.day) }))) });
   }
   if (rb.vetoes.has('discipline')) {
     const ds = u.disciplines.filter((d) => d.year === year);
-    if (ds.length) vetoes.push({ id: 'discipline', events: ds.map((d) => ({ p: d.p, note: `discipline imposed for ${year}` })) });
+    if (ds.length) vetoes.push({ id: 'discipline', events: ds.map((d) => note(d.p, msg('note.veto.discipline', { year }))) });
   }
 
   let tier: Tier | null = null;
-  let tierRule = group.tiers ? 'no tier: the scoresheet is incomplete' : `kind ${reg.kind} has no tiers in this rulebook`;
+  let tierRule = group.tiers ? msg('calc.tier.incomplete', { missing }) : msg('calc.tier.no_tiers', { kind: reg.kind });
   if (group.tiers && complete) {
     const levels = group.tiers.levels;
     let i = levels.findIndex((l) => totalH >= l.minH);
-    tierRule = `total ${fmtH(totalH)} ≥ ${fmtH(levels[i]!.minH)} → ${levels[i]!.id} "${levels[i]!.label}"`;
+    const reached = i;
+    tierRule = msg('calc.tier', { total: totalH, min: levels[i]!.minH, tier: levels[i]!.id });
     if (vetoes.length > 0) {
       const cap = levels.findIndex((l) => l.id === group.tiers!.vetoCap);
       if (i < cap) {
         i = cap;
-        tierRule += `; veto (${vetoes.map((v) => v.id).join(', ')}) caps the tier at ${levels[cap]!.id} "${levels[cap]!.label}"`;
+        tierRule = msg('calc.tier.capped', { total: totalH, min: levels[reached]!.minH, tier: levels[reached]!.id, vetoes: vetoes.map((v) => v.id), capTier: levels[cap]!.id });
       }
     }
     tier = levels[i]!.id;
@@ -176,20 +168,19 @@ export function retractedIds(u: UnitFacts): Map<string, Pos> {
 }
 
 function assessed(u: UnitFacts, year: number, c: CriterionSpec, group: GroupSpec, retracted: Map<string, Pos>): CriterionScore {
-  const rule = `RULEBOOK §3 assessed: the latest official CriterionAssessed for (U, ${year}, ${c.id}) in stream order, ignoring retracted ones; self-assessments are shown, never scored`;
   const used: EventNote[] = [];
   const ignored: EventNote[] = [];
   let chosen: { p: Pos; h: number } | null = null;
   const mine = u.assessments.filter((a) => a.year === year && a.criterion === c.id);
   for (let i = mine.length - 1; i >= 0; i--) {
     const a = mine[i]!;
-    if (!a.official) ignored.push({ p: a.p, note: `self-assessment ${fmtH(a.h)}: shown, never scored` });
-    else if (a.h > c.maxH) ignored.push({ p: a.p, note: `rejected: ${fmtH(a.h)} points above the maximum ${fmtH(c.maxH)}` });
-    else if (retracted.has(a.id)) ignored.push({ p: a.p, note: `official ${fmtH(a.h)}: retracted by the event at position ${retracted.get(a.id)}` });
-    else if (chosen) ignored.push({ p: a.p, note: `official ${fmtH(a.h)}: superseded by a later official assessment` });
+    if (!a.official) ignored.push(note(a.p, msg('note.assessed.self', { points: a.h })));
+    else if (a.h > c.maxH) ignored.push(note(a.p, msg('note.assessed.above_max', { points: a.h, max: c.maxH })));
+    else if (retracted.has(a.id)) ignored.push(note(a.p, msg('note.assessed.retracted', { points: a.h, by: retracted.get(a.id)! })));
+    else if (chosen) ignored.push(note(a.p, msg('note.assessed.superseded', { points: a.h })));
     else {
       chosen = a;
-      used.push({ p: a.p, note: `official ${fmtH(a.h)}: the latest valid official assessment` });
+      used.push(note(a.p, msg('note.assessed.used', { points: a.h })));
     }
   }
   ignored.reverse();
@@ -200,11 +191,35 @@ function assessed(u: UnitFacts, year: number, c: CriterionSpec, group: GroupSpec
     source: 'assessed',
     maxH: c.maxH,
     pointsH: chosen ? chosen.h : null,
-    rule,
-    computation: chosen ? `${fmtH(chosen.h)} / ${fmtH(c.maxH)}` : 'no official assessment: missing, the scoresheet is incomplete',
+    rule: criterionRule(c, year),
+    computation: chosen ? msg('calc.assessed', { points: chosen.h, max: c.maxH }) : msg('calc.assessed.missing', {}),
     used,
     ignored,
   };
+}
+
+/** The rule of a criterion in a year: the rulebook's wording (or the catalogue's) with the rulebook's parameters. */
+export function criterionRule(c: CriterionSpec, year: number): Msg {
+  const text = c.rule;
+  const s = c.source;
+  switch (s.type) {
+    case 'assessed':
+      return msg('rule.assessed', { criterion: c.id, year, text });
+    case 'reporting':
+      return msg('rule.reporting', { year, deadlineDay: s.deadlineDayOfNextMonth, max: c.maxH, text });
+    case 'cases':
+      return msg('rule.cases', { year, complaintDays: s.deadlineDays.complaint, denunciationDays: s.deadlineDays.denunciation, petitionDays: s.deadlineDays.petition, max: c.maxH, text });
+    case 'dialogues':
+      return msg('rule.dialogues', { year, steps: s.steps.map((x) => msg('rule.dialogues.step', { atLeast: x.atLeast, points: Math.min(c.maxH, x.pointsH) })), text });
+    case 'models':
+      return msg('rule.models', { year, commune: s.levelPointsH.commune, district: s.levelPointsH.district, province: s.levelPointsH.province, max: c.maxH, text });
+  }
+}
+
+/** The rule of the bonus. */
+export function bonusRule(rb: Rulebook): Msg {
+  const p = rb.prizeH;
+  return msg('rule.bonus', { first: p.first, second: p.second, third: p.third, encouragement: p.encouragement, text: rb.texts.bonus });
 }
 
 /** Reporting: a month is on time when its earliest report was submitted by the deadline day of the next month. */
@@ -220,33 +235,35 @@ export function reporting(u: UnitFacts, year: number, c: CriterionSpec | null, d
     if (!e || r.at < e.at || (r.at === e.at && r.p < e.p)) earliest[r.month] = r;
   }
   let onTime = 0;
-  const months: string[] = [];
+  const onTimeMonths: number[] = [];
+  const lateMonths: number[] = [];
+  const missingMonths: number[] = [];
   for (let m = 1; m <= 12; m++) {
     const e = earliest[m];
     const due = m === 12 ? civilDay(year + 1, 1, deadlineDay)! : civilDay(year, m + 1, deadlineDay)!;
     if (!e) {
-      months.push(`${m}: none`);
+      missingMonths.push(m);
       continue;
     }
     const day = localDayOfInstant(e.at);
     const ok = day <= due;
-    if (ok) onTime++;
-    months.push(`${m}: ${ok ? 'on time' : 'late'}`);
-    if (c) used.push({ p: e.p, note: `month ${m}: first submitted ${fmtDay(day)}, due ${fmtDay(due)} → ${ok ? 'on time' : 'late'}` });
+    if (ok) (onTime++, onTimeMonths.push(m));
+    else lateMonths.push(m);
+    if (c) used.push(note(e.p, msg('note.report.month', { month: m, submitted: formatDay(day), due: formatDay(due), onTime: ok })));
   }
-  if (c) for (const r of all) if (earliest[r.month] !== r) ignored.push({ p: r.p, note: `month ${r.month}: not the earliest report of the month` });
+  if (c) for (const r of all) if (earliest[r.month] !== r) ignored.push(note(r.p, msg('note.report.not_earliest', { month: r.month })));
   const maxH = c?.maxH ?? 0;
   const pointsH = roundHalfUp(maxH * onTime, 12);
   return {
     onTime,
     score: {
       id: c?.id ?? '',
-      name: c?.name ?? '',
+      name: c?.name ?? { vi: '', en: '' },
       source: 'reporting',
       maxH,
       pointsH,
-      rule: `RULEBOOK §3 reporting: a month of ${year} is on time when its earliest MonthlyReportSubmitted was submitted on or before day ${deadlineDay} of the next month (local date); points = max × months on time / 12`,
-      computation: `${fmtH(maxH)} × ${onTime} / 12 = ${fmtH(pointsH)} (${months.join(', ')})`,
+      rule: c ? criterionRule(c, year) : msg('rule.reporting', { year, deadlineDay, max: 0, text: null }),
+      computation: msg('calc.reporting', { max: maxH, onTime, points: pointsH, onTimeMonths, lateMonths, missingMonths }),
       used: used.sort((a, b) => a.p - b.p),
       ignored: ignored.sort((a, b) => a.p - b.p),
     },
@@ -270,21 +287,20 @@ function cases(u: UnitFacts, year: number, c: CriterionSpec, deadlineDays: Recor
       if (diff >= 0 && diff <= limit) {
         if (!hit) hit = r;
       } else
-        ignored.push({
-          p: r.p,
-          note:
+        ignored.push(
+          note(
+            r.p,
             diff < 0
-              ? `case ${caseId}: resolution dated ${fmtDay(r.day)}, before the case was received (${fmtDay(first.day)})`
-              : `case ${caseId}: resolved ${diff} days after receipt, more than ${limit}`,
-        });
+              ? msg('note.case.resolved_before_receipt', { caseId, resolved: formatDay(r.day), received: formatDay(first.day) })
+              : msg('note.case.resolved_late', { caseId, days: diff, limit }),
+          ),
+        );
     }
     if (hit) onTime++;
-    used.push({
-      p: first.p,
-      note: `case ${caseId} (${first.cat}) received ${fmtDay(first.day)}: ${hit ? `resolved within ${limit} days → on time` : k.res.length ? 'not resolved in time' : 'unresolved → not on time'}`,
-    });
-    if (hit) used.push({ p: hit.p, note: `case ${caseId}: resolved ${fmtDay(hit.day)}, ${hit.day - first.day} days after receipt` });
-    for (const r of k.res) if (r !== hit && !ignored.some((x) => x.p === r.p)) ignored.push({ p: r.p, note: `case ${caseId}: an earlier resolution already counts` });
+    const outcome = hit ? 'on_time' : k.res.length ? 'late' : 'unresolved';
+    used.push(note(first.p, msg('note.case.received', { caseId, category: first.cat, received: formatDay(first.day), outcome, days: limit })));
+    if (hit) used.push(note(hit.p, msg('note.case.resolved', { caseId, resolved: formatDay(hit.day), days: hit.day - first.day })));
+    for (const r of k.res) if (r !== hit && !ignored.some((x) => x.p === r.p)) ignored.push(note(r.p, msg('note.case.earlier_resolution', { caseId })));
   }
   const pointsH = received === 0 ? c.maxH : roundHalfUp(c.maxH * onTime, received);
   return {
@@ -293,8 +309,8 @@ function cases(u: UnitFacts, year: number, c: CriterionSpec, deadlineDays: Recor
     source: 'cases',
     maxH: c.maxH,
     pointsH,
-    rule: `RULEBOOK §3 cases: cases received in ${year} (local date); on time when resolved at most ${deadlineDays.complaint} days (complaint, denunciation) or ${deadlineDays.petition} days (petition) after receipt; points = max × on time / received, max when none received`,
-    computation: received === 0 ? `no case received in ${year} → ${fmtH(c.maxH)}` : `${fmtH(c.maxH)} × ${onTime} / ${received} = ${fmtH(pointsH)}`,
+    rule: criterionRule(c, year),
+    computation: received === 0 ? msg('calc.cases.none', { year, max: c.maxH }) : msg('calc.cases', { max: c.maxH, onTime, received, points: pointsH }),
     used: used.sort((a, b) => a.p - b.p),
     ignored: ignored.sort((a, b) => a.p - b.p),
   };
@@ -310,9 +326,9 @@ function dialogues(u: UnitFacts, year: number, c: CriterionSpec, steps: { atLeas
     source: 'dialogues',
     maxH: c.maxH,
     pointsH,
-    rule: `RULEBOOK §3 dialogues: DialogueHeld of U in ${year}: ${steps.map((s) => `${s.atLeast} or more → ${fmtH(s.pointsH)}`).join(', ')}, none → 0`,
-    computation: `${held.length} dialogue(s) → ${fmtH(pointsH)}`,
-    used: held.map((d) => ({ p: d.p, note: `dialogue held ${fmtDay(d.day)}` })),
+    rule: criterionRule(c, year),
+    computation: msg('calc.dialogues', { held: held.length, points: pointsH }),
+    used: held.map((d) => note(d.p, msg('note.dialogue', { held: formatDay(d.day) }))),
     ignored: [],
   };
 }
@@ -339,25 +355,25 @@ function modelsCriterion(ctx: Context, year: number, c: CriterionSpec, levelPoin
   const used: EventNote[] = [];
   const ignored: EventNote[] = [];
   let sum = 0;
-  const parts: string[] = [];
+  const parts: number[] = [];
   for (const id of owned) {
     const m = ctx.models.get(id)!;
     const recs = m.facts.recognitions.filter((r) => r.year === year && !ctx.rejectedModelEvents.has(r.p) && ctx.reg.has(r.unit));
     if (recs.length === 0) continue;
     const revoked = m.facts.revocations.find((r) => r.day <= eoy && !ctx.rejectedModelEvents.has(r.p) && ctx.reg.has(r.unit));
     if (revoked) {
-      ignored.push({ p: revoked.p, note: `model ${id}: revoked ${fmtDay(revoked.day)}, on or before 31/12/${year} → adds nothing` });
-      for (const r of recs) ignored.push({ p: r.p, note: `model ${id}: recognised (${r.level}) but revoked` });
+      ignored.push(note(revoked.p, msg('note.model.revoked', { modelId: id, revoked: formatDay(revoked.day), year })));
+      for (const r of recs) ignored.push(note(r.p, msg('note.model.recognised_but_revoked', { modelId: id, level: r.level })));
       continue;
     }
     let best = recs[0]!;
     for (const r of recs) if (LEVEL_RANK[r.level] > LEVEL_RANK[best.level]) best = r;
     const pts = levelPointsH[best.level]!;
     sum += pts;
-    parts.push(`${id} ${best.level} ${fmtH(pts)}`);
-    used.push({ p: m.reg!.p, note: `model ${id} "${m.reg!.title}" registered by ${m.reg!.unit}, owned at the end of ${year}` });
-    used.push({ p: best.p, note: `model ${id}: recognised at ${best.level} level for ${year} → +${fmtH(pts)}` });
-    for (const r of recs) if (r !== best) ignored.push({ p: r.p, note: `model ${id}: a higher level counts for ${year}` });
+    parts.push(pts);
+    used.push(note(m.reg!.p, msg('note.model.owned', { modelId: id, title: m.reg!.title, registrant: m.reg!.unit, year })));
+    used.push(note(best.p, msg('note.model.recognised', { modelId: id, level: best.level, year, points: pts })));
+    for (const r of recs) if (r !== best) ignored.push(note(r.p, msg('note.model.lower_level', { modelId: id, year })));
   }
   const pointsH = Math.min(c.maxH, sum);
   return {
@@ -366,8 +382,8 @@ function modelsCriterion(ctx: Context, year: number, c: CriterionSpec, levelPoin
     source: 'models',
     maxH: c.maxH,
     pointsH,
-    rule: `RULEBOOK §3 models: each model owned at the end of ${year} with a ModelRecognized for ${year} and no ModelRevoked on or before 31/12/${year} adds ${Object.entries(levelPointsH).map(([l, h]) => `${fmtH(h)} (${l})`).join(', ')}, its highest level; capped at the maximum`,
-    computation: parts.length ? `${parts.join(' + ')} = ${fmtH(sum)}${sum > c.maxH ? `, capped at ${fmtH(c.maxH)}` : ''}` : 'no recognised model → 0',
+    rule: criterionRule(c, year),
+    computation: parts.length ? msg('calc.models', { parts, sum, points: pointsH, capped: sum > c.maxH }) : msg('calc.models.none', {}),
     used: used.sort((a, b) => a.p - b.p),
     ignored: ignored.sort((a, b) => a.p - b.p),
   };

@@ -1,6 +1,8 @@
 import {
   digestOf,
   endOfYear,
+  msg,
+  type Msg,
   yearOfDay,
   type Kpi,
   type Tier,
@@ -11,8 +13,8 @@ import {
   type YearReport,
 } from '@dvk/contracts';
 import { buildContext, compareIds, roll, rollStatus, type Context } from './context.js';
-import type { CriterionSpec, KpiSpec, KpiTarget, ListSpec, Rulebook } from './rulebook.js';
-import { fmtH, modelsOwnedAtEndOf, reporting, reportingDeadline, scoreUnitYear, type CriterionScore, type EventNote, type Scorecard } from './score.js';
+import { rbText, type CriterionSpec, type KpiSpec, type KpiTarget, type ListSpec, type Rulebook } from './rulebook.js';
+import { modelsOwnedAtEndOf, reporting, reportingDeadline, scoreUnitYear, type CriterionScore, type EventNote, type Scorecard } from './score.js';
 import type { ScoringState, UnitFacts } from './state.js';
 
 /**
@@ -22,15 +24,20 @@ import type { ScoringState, UnitFacts } from './state.js';
 
 export interface RankedCard extends Scorecard {
   rank: number | null;
-  rankRule: string;
+  /** Where the card stands in its list, and why (the order itself is `rankRule(list)`). */
+  rankRule: Msg;
   titles: ('dan_van_kheo' | 'tieu_bieu')[];
-  titleRules: string[];
+  /** Why the card holds each title of its list, or does not. */
+  titleRules: Msg[];
 }
 
 export interface KpiResult {
   id: string;
   value: Kpi;
-  rule: string;
+  /** The KPI's rule, quoting the rulebook's wording where it has one. */
+  rule: Msg;
+  /** The figure worked out. */
+  computation: Msg;
   /** Unit ids counted in the numerator (or, for hotspots, the units they were reported in). */
   counted: string[];
   /** Unit ids in the denominator. */
@@ -87,7 +94,7 @@ export function evaluateUnitYear(ctx: Context, rb: Rulebook, u: UnitFacts, year:
   }
   const card = scoreUnitYear(ctx, rb, u, year, modelsOwned) as RankedCard;
   card.rank = null;
-  card.rankRule = '';
+  card.rankRule = NO_RANK_YET;
   card.titles = [];
   card.titleRules = [];
   return { card, hotspots, monthsOnTime: card.monthsOnTime };
@@ -111,7 +118,11 @@ export function packUnitYear(u: UnitYear): PackedUnitYear {
 
 /** Shared by every unpacked card: nothing may be added to them. */
 const NO_NOTES: EventNote[] = Object.freeze([]) as unknown as EventNote[];
-const LEAN_BONUS: Scorecard['bonus'] = Object.freeze({ rule: '', used: NO_NOTES, ignored: NO_NOTES });
+/** The explanation of a lean card: none (the explained scoresheet was written when it was scored). */
+const LEAN: Msg = Object.freeze({ code: 'calc.lean', params: Object.freeze({}) }) as Msg;
+/** The rank rule of a card before its list is ranked. */
+const NO_RANK_YET: Msg = LEAN;
+const LEAN_BONUS: Scorecard['bonus'] = Object.freeze({ rule: LEAN, used: NO_NOTES, ignored: NO_NOTES });
 
 /**
  * Unpacks the `UnitYear`s of one year (and rulebook): lean cards, whose criteria of equal points
@@ -122,7 +133,7 @@ export function unitYearUnpacker(ctx: Pick<Context, 'reg'>, rb: Rulebook, year: 
   const criterion = (c: CriterionSpec, pointsH: number | null): CriterionScore => {
     const key = `${c.id}\u0000${pointsH}`;
     let x = criteria.get(key);
-    if (!x) criteria.set(key, (x = Object.freeze({ id: c.id, name: c.name, source: c.source.type, maxH: c.maxH, pointsH, rule: '', computation: '', used: NO_NOTES, ignored: NO_NOTES })));
+    if (!x) criteria.set(key, (x = Object.freeze({ id: c.id, name: c.name, source: c.source.type, maxH: c.maxH, pointsH, rule: LEAN, computation: LEAN, used: NO_NOTES, ignored: NO_NOTES })));
     return x;
   };
   return (unitId, p) => {
@@ -143,13 +154,13 @@ export function unitYearUnpacker(ctx: Pick<Context, 'reg'>, rb: Rulebook, year: 
       bonusH,
       bonus: LEAN_BONUS,
       totalH,
-      totalRule: '',
+      totalRule: LEAN,
       vetoes: vetoes.map((id) => ({ id, events: NO_NOTES })),
       tier,
-      tierRule: '',
+      tierRule: LEAN,
       monthsOnTime: monthsOnTime!,
       rank: null,
-      rankRule: '',
+      rankRule: NO_RANK_YET,
       titles: [],
       titleRules: [],
     };
@@ -183,16 +194,37 @@ function sortForRanking(list: ListSpec, cards: RankedCard[]): RankedCard[] {
   return keyed.map((k) => k.c);
 }
 
+/** The rule of a rank list: its order (RULEBOOK.md §4), quoting the rulebook's wording where it has one. */
+export function rankRule(list: ListSpec): Msg {
+  return msg('rule.rank', { list: list.id, tieBreak: list.tieBreak, text: list.rule });
+}
+
+/** The rules of the titles of a rulebook. */
+export function titleRules(rb: Rulebook): { dan_van_kheo: Msg; tieu_bieu: Msg } {
+  const t = rb.file.titles;
+  return {
+    dan_van_kheo: msg('rule.title.dan_van_kheo', {
+      minTotal: Math.round(t.danVanKheo.minTotal * 100),
+      capPercent: t.danVanKheo.capPercentOfRoll,
+      requireNoVeto: t.danVanKheo.requireNoVeto,
+      text: rb.texts.titles.dan_van_kheo.rule,
+    }),
+    tieu_bieu: msg('rule.title.tieu_bieu', { minTotal: Math.round(t.tieuBieu.minTotal * 100), maxCount: t.tieuBieu.maxCount, text: rb.texts.titles.tieu_bieu.rule }),
+  };
+}
+
 function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[]): RankedCard[] {
   const ranked = sortForRanking(list, cards.filter((c) => c.complete));
-  const order = `total descending, then ${list.tieBreak.join(', then ')} descending, then unit id ascending`;
   ranked.forEach((c, i) => {
     c.rank = i + 1;
     const prev = ranked[i - 1];
-    c.rankRule = `RULEBOOK §4 ${list.id}: ${order}; total ${fmtH(c.totalH)}` + (prev && prev.totalH === c.totalH ? ` (tied on total with ${prev.unitId}, ranked ${i})` : '');
+    c.rankRule =
+      prev && prev.totalH === c.totalH
+        ? msg('calc.rank.tied', { rank: i + 1, total: c.totalH, tiedWith: prev.unitId, tiedRank: i })
+        : msg('calc.rank', { rank: i + 1, total: c.totalH });
   });
   const unrated = cards.filter((c) => !c.complete).sort((a, b) => compareIds(a.unitId, b.unitId));
-  for (const c of unrated) c.rankRule = `not ranked: the scoresheet is incomplete (${c.missing.join(', ')} missing) — "Chưa đánh giá"`;
+  for (const c of unrated) c.rankRule = msg('calc.rank.unrated', { missing: c.missing });
 
   const t = rb.file.titles;
   if (t.danVanKheo.list === list.id) {
@@ -207,17 +239,16 @@ function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[
       if (isAwarded.has(c)) {
         c.titles.push('dan_van_kheo');
         c.titleRules.push(
-          `dan_van_kheo "${t.danVanKheo.label}": complete, no veto, total ${fmtH(c.totalH)} ≥ ${t.danVanKheo.minTotal}; ` +
-            `${eligibleIndex.get(c)! + 1}th eligible in rank order, within the cap floor(${t.danVanKheo.capPercentOfRoll} × ${n} / 100) = ${cap}`,
+          msg('calc.title.dan_van_kheo', { total: c.totalH, minTotal: minH, nth: eligibleIndex.get(c)! + 1, capPercent: t.danVanKheo.capPercentOfRoll, roll: n, cap }),
         );
       } else {
-        const why =
+        c.titleRules.push(
           c.totalH < minH
-            ? `total ${fmtH(c.totalH)} below ${t.danVanKheo.minTotal}`
+            ? msg('calc.title.dan_van_kheo.below', { total: c.totalH, minTotal: minH })
             : t.danVanKheo.requireNoVeto && c.vetoes.length > 0
-              ? `veto: ${c.vetoes.map((v) => v.id).join(', ')}`
-              : `eligible, but ${eligibleIndex.get(c)! + 1}th in rank order, beyond the cap of ${cap}`;
-        c.titleRules.push(`no dan_van_kheo: ${why}`);
+              ? msg('calc.title.dan_van_kheo.veto', { vetoes: c.vetoes.map((v) => v.id) })
+              : msg('calc.title.dan_van_kheo.beyond_cap', { nth: eligibleIndex.get(c)! + 1, cap }),
+        );
       }
     }
     const tbMin = Math.round(t.tieuBieu.minTotal * 100);
@@ -226,10 +257,10 @@ function rankList(rb: Rulebook, list: ListSpec, year: number, cards: RankedCard[
     for (const c of awarded) {
       if (tb.includes(c)) {
         c.titles.push('tieu_bieu');
-        c.titleRules.push(`tieu_bieu "${t.tieuBieu.label}": holds the title, total ${fmtH(c.totalH)} ≥ ${t.tieuBieu.minTotal}, among the first ${t.tieuBieu.maxCount} in rank order`);
+        c.titleRules.push(msg('calc.title.tieu_bieu', { total: c.totalH, minTotal: tbMin, maxCount: t.tieuBieu.maxCount }));
       } else
         c.titleRules.push(
-          c.totalH < tbMin ? `no tieu_bieu: total ${fmtH(c.totalH)} below ${t.tieuBieu.minTotal}` : `no tieu_bieu: beyond the first ${t.tieuBieu.maxCount} in rank order`,
+          c.totalH < tbMin ? msg('calc.title.tieu_bieu.below', { total: c.totalH, minTotal: tbMin }) : msg('calc.title.tieu_bieu.beyond', { maxCount: t.tieuBieu.maxCount }),
         );
     }
   }
@@ -316,60 +347,64 @@ function kpi(
   byUnit: Map<string, RankedCard>,
   modelOwners: Map<string, string[]>,
 ): KpiResult {
+  const label = rbText(k.label).vi;
+  const text = k.rule === undefined ? null : rbText(k.rule);
   if (k.type === 'count') {
     const counted: string[] = [];
     let count = 0;
-    let rule: string;
+    let rule: Msg;
     if (k.count === 'titles') {
       for (const c of byUnit.values()) if (k.titles.some((t) => c.titles.includes(t))) (count++, counted.push(c.unitId));
-      rule = `RULEBOOK §5 ${k.id}: count of units holding ${k.titles.join(' or ')} in ${year}`;
+      rule = msg('rule.kpi.count_titles', { kpi: k.id, year, titles: k.titles, text });
     } else {
       onRoll.forEach((id, i) => {
         const n = units[i]!.hotspots;
         if (n > 0) (count += n, counted.push(id));
       });
-      rule = `RULEBOOK §5 ${k.id}: count of HotspotReported with a local reportedAt in ${year}, in units on the roll of ${year}`;
+      rule = msg('rule.kpi.count_hotspots', { kpi: k.id, year, text });
     }
     return {
       id: k.id,
-      value: { label: k.label, count, target: targetText(k.target, false), met: meets(k.target, count, null) },
+      value: { label, count, target: targetText(k.target, false), met: meets(k.target, count, null) },
       rule,
+      computation: msg('calc.kpi.count', { count }),
       counted,
       of: [],
     };
   }
   const of = onRoll.filter((id) => k.kinds.includes(ctx.reg.get(id)!.kind));
   const counted: string[] = [];
-  let rule: string;
+  let rule: Msg;
   const num = k.numerator;
   if ('tiers' in num) {
     for (const id of of) if (byUnit.get(id)?.tier && num.tiers.includes(byUnit.get(id)!.tier!)) counted.push(id);
-    rule = `rated ${num.tiers.join(' or ')}`;
+    rule = msg('rule.kpi.tiers', { kpi: k.id, year, kinds: k.kinds, tiers: num.tiers, text });
   } else if ('titles' in num) {
     for (const id of of) if (byUnit.get(id)?.titles.some((t) => num.titles.includes(t))) counted.push(id);
-    rule = `holding ${num.titles.join(' or ')}`;
+    rule = msg('rule.kpi.titles', { kpi: k.id, year, kinds: k.kinds, titles: num.titles, text });
   } else if ('ownsModel' in num) {
     for (const id of of) if (modelOwners.has(id)) counted.push(id);
-    rule = `owning at least one model registered on or before 31/12/${year} and not revoked by then`;
+    rule = msg('rule.kpi.owns_model', { kpi: k.id, year, kinds: k.kinds, text });
   } else {
     onRoll.forEach((id, i) => {
       if (units[i]!.monthsOnTime === 12 && k.kinds.includes(ctx.reg.get(id)!.kind)) counted.push(id);
     });
-    rule = 'with all 12 monthly reports on time';
+    rule = msg('rule.kpi.all_months', { kpi: k.id, year, kinds: k.kinds, text });
   }
   const numerator = counted.length;
   const denominator = of.length;
   return {
     id: k.id,
     value: {
-      label: k.label,
+      label,
       numerator,
       denominator,
       percent: denominator === 0 ? null : percentText(numerator, denominator),
       target: targetText(k.target, true),
       met: denominator === 0 ? null : meets(k.target, numerator, denominator),
     },
-    rule: `RULEBOOK §5 ${k.id}: units of kind ${k.kinds.join(', ')} on the roll of ${year} ${rule} / those on the roll`,
+    rule,
+    computation: msg('calc.kpi.share', { numerator, denominator }),
     counted,
     of,
   };

@@ -80,9 +80,9 @@ describe('the roll (§2) and merges', () => {
       [7, 'invalid_merge'],
     ]);
     expect(h.rejected().map((r) => r.reason)).toEqual([
-      'source unit ghost is not registered',
-      'source unit b was already merged into a (event at position 5)',
-      'merging a into b would make a cycle (b was merged into a)',
+      { code: 'rejected.invalid_merge', params: { problems: [{ code: 'merge.source_not_registered', params: { unitId: 'ghost' } }] } },
+      { code: 'rejected.invalid_merge', params: { problems: [{ code: 'merge.source_already_merged', params: { unitId: 'b', target: 'a', first: 5 } }] } },
+      { code: 'rejected.invalid_merge', params: { problems: [{ code: 'merge.cycle', params: { source: 'a', target: 'b' } }] } },
     ]);
   });
 
@@ -134,7 +134,7 @@ describe('tiers and vetoes (§4)', () => {
     const tier = (u: string) => ev.byUnit.get(u)!.tier;
     expect(cases.map(([u]) => tier(u))).toEqual(['good', 'fair', 'fair', 'average', 'weak']);
     expect(tier('veto')).toBe('fair');
-    expect(ev.byUnit.get('veto')!.tierRule).toContain('caps the tier at fair');
+    expect(ev.byUnit.get('veto')!.tierRule).toEqual({ code: 'calc.tier.capped', params: { total: 8000, min: 8000, tier: 'good', vetoes: ['hotspot'], capTier: 'fair' } });
     expect(tier('veto-low')).toBe('average'); // below the cap: unchanged
   });
 
@@ -230,7 +230,7 @@ describe('ranks and tie-breaks (§4)', () => {
     h.assess('x', 2019, 'B1', 30);
     const c = h.evaluate(2019).byUnit.get('x')!;
     expect([c.complete, c.tier, c.rank, c.missing]).toEqual([false, null, null, ['B4']]);
-    expect(c.rankRule).toContain('Chưa đánh giá');
+    expect(c.rankRule).toEqual({ code: 'calc.rank.unrated', params: { missing: ['B4'] } });
   });
 });
 
@@ -251,8 +251,8 @@ describe('titles (§4): the Dân vận khéo quota and tiêu biểu', () => {
       ['u1', ['dan_van_kheo', 'tieu_bieu']],
       ['u2', ['dan_van_kheo', 'tieu_bieu']],
     ]);
-    expect(ev.byUnit.get('u3')!.titleRules[0]).toContain('beyond the cap of 3');
-    expect(ev.byUnit.get('u5')!.titleRules[0]).toContain('below 85');
+    expect(ev.byUnit.get('u3')!.titleRules[0]).toEqual({ code: 'calc.title.dan_van_kheo.beyond_cap', params: { nth: 4, cap: 3 } });
+    expect(ev.byUnit.get('u5')!.titleRules[0]).toEqual({ code: 'calc.title.dan_van_kheo.below', params: { total: 8499, minTotal: 8500 } });
   });
 
   it('a veto makes a unit ineligible, and the next eligible unit in rank order takes its place', () => {
@@ -264,7 +264,7 @@ describe('titles (§4): the Dân vận khéo quota and tiêu biểu', () => {
     h.discipline('u0', 2019);
     const ev = h.evaluate(2019);
     expect(ev.cards.filter((c) => c.titles.includes('dan_van_kheo')).map((c) => c.unitId)).toEqual(['u1', 'u2', 'u3']);
-    expect(ev.byUnit.get('u0')!.titleRules[0]).toContain('veto');
+    expect(ev.byUnit.get('u0')!.titleRules[0]).toEqual({ code: 'calc.title.dan_van_kheo.veto', params: { vetoes: ['discipline'] } });
     expect(ev.byUnit.get('u0')!.rank).toBe(1); // a veto does not change the rank
   });
 
@@ -278,7 +278,7 @@ describe('titles (§4): the Dân vận khéo quota and tiêu biểu', () => {
     const ev = h.evaluate(2019);
     expect(ev.cards.filter((c) => c.titles.includes('dan_van_kheo'))).toHaveLength(7);
     expect(ev.cards.filter((c) => c.titles.includes('tieu_bieu')).map((c) => c.unitId)).toEqual(['x00', 'x01', 'x02', 'x03', 'x04']);
-    expect(ev.byUnit.get('x05')!.titleRules[1]).toContain('beyond the first 5');
+    expect(ev.byUnit.get('x05')!.titleRules[1]).toEqual({ code: 'calc.title.tieu_bieu.beyond', params: { maxCount: 5 } });
     const k = Object.fromEntries(ev.kpis.map((x) => [x.id, x.value]));
     expect(k.K4).toMatchObject({ numerator: 7, denominator: 25, percent: '28.0', met: true });
     expect(k.K5).toMatchObject({ count: 5, met: true });

@@ -13,6 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { RANK_LISTS, YearReport, type RankList } from '@dvk/contracts';
+import { langFromAcceptLanguage, parseLang, renderer, type Renderer } from '@dvk/messages';
 import type { EventStore } from '@dvk/event-store';
 import { explainUnitYear, rejectedWithIds, type ReadModelQueries, type UnitRow, type YearRow } from '@dvk/projections';
 import { dashboardRoutes } from './dashboard.js';
@@ -208,7 +209,7 @@ const v1Routes: FastifyPluginAsync<ApiRoutesOptions> = async (plain, opts) => {
           position: row.right.position,
           rulebook: report.rulebook,
           kpis: report.kpis,
-          explain: Object.fromEntries(explain.map((k) => [k.id, { rule: k.rule, counted: k.counted, of: k.of }])),
+          explain: Object.fromEntries(explain.map((k) => [k.id, textOf(req).withText({ rule: k.rule, computation: k.computation, counted: k.counted, of: k.of })])),
         }),
       );
     },
@@ -247,13 +248,14 @@ const v1Routes: FastifyPluginAsync<ApiRoutesOptions> = async (plain, opts) => {
       if (E.isLeft(x)) return sendResult(reply, E.left(storeFailed(x.left)));
       if (x.right === null) return sendResult(reply, E.left(unit ? notFound('scorecard', whyNoScorecard(unit, year)) : notFound('unit', `unknown unit ${unitId}`)));
       const { scorecard, events, rejected } = x.right;
+      const t = textOf(req);
       return sendResult(
         reply,
         E.right({
-          unit: unit ? unitInfo(unit) : null,
-          scorecard: scorecard as z.input<typeof UnitYearResponse>['scorecard'],
+          unit: unit ? unitInfo(unit, t) : null,
+          scorecard: t.withText(scorecard) as unknown as z.input<typeof UnitYearResponse>['scorecard'],
           events: Object.fromEntries(Object.entries(events)),
-          rejected,
+          rejected: t.withText(rejected) as unknown as z.input<typeof UnitYearResponse>['rejected'],
           years: queries.scorecardsOfUnit(unitId).map((c) => c.year),
         }),
       );
@@ -270,7 +272,7 @@ const v1Routes: FastifyPluginAsync<ApiRoutesOptions> = async (plain, opts) => {
         response: { 200: SearchResponse, ...ERRORS_NO_404 },
       },
     },
-    async (req) => ({ query: req.query.q, units: queries.searchUnits(req.query.q, req.query.limit).map(unitInfo) }),
+    async (req) => ({ query: req.query.q, units: queries.searchUnits(req.query.q, req.query.limit).map((u) => unitInfo(u, textOf(req))) }),
   );
 
   app.get(
@@ -289,7 +291,7 @@ const v1Routes: FastifyPluginAsync<ApiRoutesOptions> = async (plain, opts) => {
       return sendResult(
         reply,
         E.right({
-          unit: unitInfo(unit),
+          unit: unitInfo(unit, textOf(req)),
           years: queries.scorecardsOfUnit(unit.unitId).map((c) => ({
             year: c.year,
             list: c.list as RankList,
@@ -319,7 +321,8 @@ const v1Routes: FastifyPluginAsync<ApiRoutesOptions> = async (plain, opts) => {
       const { year, limit, offset } = req.query;
       const rows = await rejectedWithIds(queries, store, { year, limit, offset });
       if (E.isLeft(rows)) return sendResult(reply, E.left(storeFailed(rows.left)));
-      return sendResult(reply, E.right({ total: queries.rejectedCount(year), offset, limit, items: rows.right }));
+      const items = textOf(req).withText(rows.right) as unknown as z.input<typeof RejectedResponse>['items'];
+      return sendResult(reply, E.right({ total: queries.rejectedCount(year), offset, limit, items }));
     },
   );
 
@@ -354,8 +357,17 @@ function ranking(queries: ReadModelQueries, year: number, list: string, version:
   });
 }
 
-function unitInfo(u: UnitRow): z.input<typeof SearchResponse>['units'][number] {
-  return { ...u, kind: u.kind as z.input<typeof SearchResponse>['units'][number]['kind'] };
+function unitInfo(u: UnitRow, t: Renderer): z.input<typeof SearchResponse>['units'][number] {
+  return t.withText({ ...u, kind: u.kind as z.input<typeof SearchResponse>['units'][number]['kind'] }) as z.input<typeof SearchResponse>['units'][number];
+}
+
+/**
+ * The renderer of a request's language: `?lang=vi|en` first, then `Accept-Language`, else
+ * Vietnamese. Answers keep each message's code and parameters next to its text.
+ */
+export function textOf(req: FastifyRequest): Renderer {
+  const q = req.raw.url?.includes('lang=') ? new URL(req.raw.url, 'http://x').searchParams.get('lang') : null;
+  return renderer(parseLang(q) ?? langFromAcceptLanguage(req.headers['accept-language']));
 }
 
 /** Why a registered unit has no scorecard in a year, from what the unit index knows. */
@@ -363,7 +375,7 @@ export function whyNoScorecard(u: UnitRow, year: number): string {
   const head = `${u.unitId} has no scorecard for ${year}`;
   if (u.kind === 'village') return `${head}: villages have no scoresheet; they count only for K6 (model coverage)`;
   if (u.registeredFrom > `${year}-12-31`) return `${head}: it is registered from ${u.registeredFrom}`;
-  if (u.ended) return `${head}: it is not on the roll of ${year} (${u.ended})`;
+  if (u.ended) return `${head}: it is not on the roll of ${year} (${renderer('en').render(u.ended)})`;
   return `${head}: it is not on the roll of ${year}`;
 }
 

@@ -9,6 +9,7 @@ import {
   RankingEntry,
   RankingMessage,
   RejectedFact,
+  RenderedMessage,
   RulebookRef,
   TIERS,
   TITLES,
@@ -88,7 +89,8 @@ export const YearInfo = z.object({
 export const YearsResponse = z.object({ years: z.array(YearInfo), checkpoint: Checkpoint.nullable() });
 
 export const KpiExplanation = z.object({
-  rule: z.string().describe('the rule of RULEBOOK §5 the figure follows'),
+  rule: RenderedMessage.describe('the rule of RULEBOOK §5 the figure follows, quoting the rulebook'),
+  computation: RenderedMessage.describe('the figure worked out'),
   counted: z.array(z.string()).describe('the units counted in the numerator (or the count)'),
   of: z.array(z.string()).describe('the units of the denominator (empty for a count)'),
 });
@@ -137,7 +139,7 @@ export const UnitInfo = z.object({
   name: z.string().describe('the current name'),
   parentId: z.string().nullable(),
   registeredFrom: z.string(),
-  ended: z.string().nullable().describe('"dissolved 2018-09-01" or "merged into X 2019-07-01"; null while active'),
+  ended: RenderedMessage.nullable().describe('unit.dissolved {from} or unit.merged {target, from}; null while active'),
 });
 export const SearchResponse = z.object({ query: z.string(), units: z.array(UnitInfo) });
 
@@ -153,7 +155,8 @@ export const UnitYearSummary = z.object({
 });
 export const UnitResponse = z.object({ unit: UnitInfo, years: z.array(UnitYearSummary) });
 
-const NoteView = z.object({ position: z.number().int().positive(), note: z.string() });
+const NoteView = z.object({ position: z.number().int().positive(), note: RenderedMessage });
+const RbTextSchema = z.object({ vi: z.string(), en: z.string() }).describe('a text of the rulebook in both languages');
 export const ScorecardViewSchema = z.object({
   unitId: z.string(),
   year: z.number().int(),
@@ -166,26 +169,30 @@ export const ScorecardViewSchema = z.object({
   criteria: z.array(
     z.object({
       id: z.string(),
-      name: z.string(),
+      name: RbTextSchema,
       source: z.string(),
       max: z.number(),
       points: z.number().nullable(),
-      rule: z.string(),
-      computation: z.string(),
+      rule: RenderedMessage.describe('how the rulebook computes the criterion, quoting its wording'),
+      computation: RenderedMessage.describe('the figure worked out for this unit and year'),
       used: z.array(NoteView).describe('events that count (✓)'),
       ignored: z.array(NoteView).describe('events that were superseded or do not count (✗), with the reason'),
     }),
   ),
-  bonus: z.object({ points: z.number(), rule: z.string(), used: z.array(NoteView), ignored: z.array(NoteView) }),
+  bonus: z.object({ points: z.number(), rule: RenderedMessage, used: z.array(NoteView), ignored: z.array(NoteView) }),
   total: z.number(),
-  totalRule: z.string(),
-  vetoes: z.array(z.object({ id: z.string(), events: z.array(NoteView) })),
+  totalRule: RenderedMessage,
+  totalComputation: RenderedMessage,
+  vetoes: z.array(z.object({ id: z.string(), rule: RenderedMessage, events: z.array(NoteView) })),
   tier: z.enum(TIERS).nullable(),
-  tierRule: z.string(),
+  tierRule: RenderedMessage.nullable().describe('null: the unit’s group has no tiers'),
+  tierComputation: RenderedMessage,
   rank: z.number().int().positive().nullable(),
-  rankRule: z.string(),
+  rankRule: RenderedMessage,
+  rankComputation: RenderedMessage,
   titles: z.array(z.enum(TITLES)),
-  titleRules: z.array(z.string()),
+  titleRules: z.array(RenderedMessage),
+  titleComputations: z.array(RenderedMessage),
   monthsOnTime: z.number().int(),
 });
 export const EventRefSchema = z.object({
@@ -230,6 +237,7 @@ for (const [schema, id] of [
   [RankingView, 'RankingView'],
   [RejectedItem, 'RejectedFact'],
   [ErrorBody, 'Error'],
+  [RenderedMessage, 'Message'],
   [YearInfo, 'YearInfo'],
   [UnitInfo, 'UnitInfo'],
   [ScorecardViewSchema, 'ScorecardView'],

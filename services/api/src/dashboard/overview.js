@@ -103,7 +103,7 @@ function kpiExplain(year, id, x) {
     'details',
     { class: 'kpi-explain' },
     h('summary', null, 'Cách tính'),
-    h('p', { class: 'rule' }, x.rule),
+    h('p', { class: 'rule' }, x.rule.text),
     h('p', null, x.of.length ? `Được tính ${fmtNum(x.counted.length)} trên ${fmtNum(x.of.length)} đơn vị:` : `Được tính ${fmtNum(x.counted.length)} đơn vị:`),
     list,
   );

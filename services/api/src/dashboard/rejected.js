@@ -41,7 +41,7 @@ export async function renderRejected(root, { offset = 0 } = {}) {
                     h('td', { 'data-label': 'Đơn vị' }, x.unitId && x.year ? link(`#/unit/${encodeURIComponent(x.unitId)}/${x.year}`, x.unitId) : (x.unitId ?? '—')),
                     h('td', { 'data-label': 'Loại sự kiện' }, x.type),
                     h('td', { 'data-label': 'Mã sự kiện' }, h('code', null, x.eventId ?? '—')),
-                    h('td', { 'data-label': 'Lý do' }, x.reason, h('span', { class: 'muted' }, ` (${x.code})`)),
+                    h('td', { 'data-label': 'Lý do' }, x.reason.text, h('span', { class: 'muted' }, ` (${x.code})`)),
                   ),
                 ),
               ),

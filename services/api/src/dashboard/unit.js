@@ -50,18 +50,18 @@ export async function renderUnit(root, { unitId, year, years }) {
       h(
         'div',
         { class: 'rules' },
-        ruleBlock('Điểm thưởng', `${fmtNum(s.bonus.points)} điểm`, s.bonus.rule, null, eventList(s.bonus.used, s.bonus.ignored, data.events)),
-        ruleBlock('Tổng điểm', `${fmtPoints(s.total)} / 100`, s.totalRule),
+        ruleBlock('Điểm thưởng', `${fmtNum(s.bonus.points)} điểm`, s.bonus.rule.text, null, eventList(s.bonus.used, s.bonus.ignored, data.events)),
+        ruleBlock('Tổng điểm', `${fmtPoints(s.total)} / 100`, s.totalRule.text, [s.totalComputation.text]),
         ruleBlock(
           'Điểm nóng, kỷ luật (veto)',
           s.vetoes.length ? s.vetoes.map((v) => VETO_LABEL[v.id] ?? v.id).join(', ') : 'không có',
           null,
-          null,
+          s.vetoes.map((v) => v.rule.text),
           s.vetoes.length ? eventList(s.vetoes.flatMap((v) => v.events), [], data.events, '!') : null,
         ),
-        ruleBlock('Xếp loại', s.tier ? TIER_LABEL[s.tier] : s.complete ? '—' : NOT_RATED, s.tierRule),
-        ruleBlock('Xếp hạng', s.rank ? `Hạng ${s.rank}` : '—', s.rankRule),
-        ruleBlock('Danh hiệu', s.titles.length ? unitBadges(s) : 'không', null, s.titleRules),
+        ruleBlock('Xếp loại', s.tier ? TIER_LABEL[s.tier] : s.complete ? '—' : NOT_RATED, s.tierRule?.text, [s.tierComputation.text]),
+        ruleBlock('Xếp hạng', s.rank ? `Hạng ${s.rank}` : '—', s.rankRule.text, [s.rankComputation.text]),
+        ruleBlock('Danh hiệu', s.titles.length ? unitBadges(s) : 'không', null, [...s.titleRules.map((r) => r.text), ...s.titleComputations.map((r) => r.text)]),
       ),
     ),
     rejectedBlock(data.rejected),
@@ -121,7 +121,7 @@ function criterion(c, events) {
     h(
       'header',
       null,
-      h('h3', null, h('span', { class: 'crit-id' }, c.id), ' ', c.name),
+      h('h3', null, h('span', { class: 'crit-id' }, c.id), ' ', c.name.vi),
       h('p', { class: 'crit-points' }, c.points === null ? h('span', { class: 'missing' }, 'Chưa chấm') : h('strong', null, fmtNum(c.points)), ` / ${fmtNum(c.max)}`),
     ),
     h('meter', { min: '0', max: String(c.max), value: String(c.points ?? 0), 'aria-label': `${c.id}: ${c.points ?? 0} trên ${c.max} điểm (${pct}%)` }),
@@ -131,9 +131,9 @@ function criterion(c, events) {
       h('dt', null, 'Nguồn'),
       h('dd', null, SOURCE_LABEL[c.source] ?? c.source),
       h('dt', null, 'Quy tắc'),
-      h('dd', { class: 'rule' }, c.rule),
+      h('dd', { class: 'rule' }, c.rule.text),
       h('dt', null, 'Cách tính'),
-      h('dd', { class: 'computation' }, c.computation),
+      h('dd', { class: 'computation' }, c.computation.text),
     ),
     eventList(c.used, c.ignored, events),
   );
@@ -153,7 +153,7 @@ function eventItem(n, events, cls, mark) {
     h(
       'div',
       { class: 'ev-body' },
-      h('p', { class: 'ev-note' }, n.note),
+      h('p', { class: 'ev-note' }, n.note.text),
       e
         ? h(
             'details',
@@ -202,7 +202,7 @@ function rejectedBlock(rejected) {
               'li',
               { class: 'ev ev--rejected', dataset: { position: r.position, eventId: r.eventId ?? '' } },
               h('span', { class: 'ev-mark ev-mark--ignored', 'aria-label': 'bị loại' }, '✗'),
-              h('div', { class: 'ev-body' }, h('p', { class: 'ev-note' }, r.reason), h('p', { class: 'muted' }, h('span', { class: 'ev-type' }, r.type), ` #${r.position} · `, h('code', { class: 'ev-id' }, r.eventId ?? '—'), ` · ${r.code}`)),
+              h('div', { class: 'ev-body' }, h('p', { class: 'ev-note' }, r.reason.text), h('p', { class: 'muted' }, h('span', { class: 'ev-type' }, r.type), ` #${r.position} · `, h('code', { class: 'ev-id' }, r.eventId ?? '—'), ` · ${r.code}`)),
             ),
           ),
         )
@@ -211,7 +211,7 @@ function rejectedBlock(rejected) {
 }
 
 function endedText(ended) {
-  return ended.replace(/^dissolved (\S+)/, 'giải thể từ $1').replace(/^merged into (\S+) (\S+)/, 'sáp nhập vào $1 từ $2');
+  return ended.text;
 }
 
 function notScored(unitId, year, unit, err) {

@@ -3,7 +3,11 @@ import * as E from 'fp-ts/lib/Either.js';
 import { explainUnitYear, type EventRef, type ExplainedUnitYear } from '@dvk/projections';
 import { buildContext, rollStatus } from '@dvk/scoring';
 import { openApp, parseYear, refresh, type GlobalOptions } from '../app.js';
+import { msg } from '@dvk/contracts';
+import { renderer } from '@dvk/messages';
 import { KIND_LABEL, NOT_RATED, TIER_LABEL, TITLE_LABEL, VETO_LABEL, vn } from '../ui.js';
+
+const t = renderer('vi');
 
 const short = (e: EventRef | undefined): string => {
   if (!e) return '(event not found)';
@@ -20,28 +24,28 @@ export function renderExplanation(x: ExplainedUnitYear): string {
   out.push(`Bộ tiêu chí ${s.rulebook.id} v${s.rulebook.version} (${s.rulebook.hash})`);
   out.push('');
   for (const c of s.criteria) {
-    out.push(`${c.id} ${c.name}: ${c.points === null ? 'THIẾU (chưa chấm)' : vn(c.points)} / ${vn(c.max)}`);
-    out.push(`    quy tắc: ${c.rule}`);
-    out.push(`    tính:    ${c.computation}`);
-    for (const n of c.used) out.push(`    ✓ ${n.note}`, ev(n.position));
-    for (const n of c.ignored) out.push(`    ✗ ${n.note}`, ev(n.position));
+    out.push(`${c.id} ${c.name.vi}: ${c.points === null ? 'THIẾU (chưa chấm)' : vn(c.points)} / ${vn(c.max)}`);
+    out.push(`    quy tắc: ${t.render(c.rule)}`);
+    out.push(`    tính:    ${t.render(c.computation)}`);
+    for (const n of c.used) out.push(`    ✓ ${t.render(n.note)}`, ev(n.position));
+    for (const n of c.ignored) out.push(`    ✗ ${t.render(n.note)}`, ev(n.position));
   }
-  out.push(`Điểm thưởng: ${vn(s.bonus.points)} — ${s.bonus.rule}`);
-  for (const n of s.bonus.used) out.push(`    ✓ ${n.note}`, ev(n.position));
-  for (const n of s.bonus.ignored) out.push(`    ✗ ${n.note}`, ev(n.position));
-  out.push(`Tổng điểm: ${vn(s.total)} — ${s.totalRule}`);
-  if (s.vetoes.length === 0) out.push('Điểm trừ tuyệt đối (veto): không');
+  out.push(`Điểm thưởng: ${vn(s.bonus.points)} — ${t.render(s.bonus.rule)}`);
+  for (const n of s.bonus.used) out.push(`    ✓ ${t.render(n.note)}`, ev(n.position));
+  for (const n of s.bonus.ignored) out.push(`    ✗ ${t.render(n.note)}`, ev(n.position));
+  out.push(`Tổng điểm: ${vn(s.total)} — ${t.render(s.totalComputation)}`);
+  if (s.vetoes.length === 0) out.push('Yếu tố khống chế xếp loại: không');
   for (const v of s.vetoes) {
-    out.push(`Veto ${VETO_LABEL[v.id] ?? v.id}:`);
-    for (const n of v.events) out.push(`    ! ${n.note}`, ev(n.position));
+    out.push(`Yếu tố khống chế: ${VETO_LABEL[v.id as 'hotspot'] ?? v.id} — ${t.render(v.rule)}`);
+    for (const n of v.events) out.push(`    ! ${t.render(n.note)}`, ev(n.position));
   }
-  out.push(`Xếp loại: ${s.tier ? TIER_LABEL[s.tier] : s.complete ? '—' : NOT_RATED} — ${s.tierRule}`);
-  out.push(`Xếp hạng (${s.list}): ${s.rank ?? '—'} — ${s.rankRule}`);
-  out.push(`Danh hiệu: ${s.titles.length ? s.titles.map((t) => TITLE_LABEL[t]).join(', ') : 'không'}`);
-  for (const r of s.titleRules) out.push(`    ${r}`);
+  out.push(`Xếp loại: ${s.tier ? TIER_LABEL[s.tier as 'good'] : s.complete ? '—' : NOT_RATED} — ${t.render(s.tierComputation)}`);
+  out.push(`Xếp hạng (${s.list}): ${s.rank ?? '—'} — ${t.render(s.rankComputation)}`);
+  out.push(`Danh hiệu: ${s.titles.length ? s.titles.map((x) => TITLE_LABEL[x as 'tieu_bieu']).join(', ') : 'không'}`);
+  for (const r of s.titleComputations) out.push(`    ${t.render(r)}`);
   if (x.rejected.length) {
-    out.push('', 'Sự kiện bị loại khỏi việc chấm điểm (rejected facts):');
-    for (const r of x.rejected) out.push(`    #${r.position} ${r.type} ${r.eventId ?? ''}: ${r.reason}`);
+    out.push('', 'Sự kiện không được tính (kèm lý do):');
+    for (const r of x.rejected) out.push(`    #${r.position} ${r.type} ${r.eventId ?? ''}: ${t.render(r.reason)}`);
   }
   return out.join('\n') + '\n';
 }
@@ -62,13 +66,14 @@ export function registerExplain(program: Command): void {
         if (!r.right) {
           const state = app.projection.current;
           const status = rollStatus(buildContext(state), o.unit, o.year);
-          const msg = `${o.unit} has no scoresheet for ${o.year}: ${status.onRoll ? 'its kind is not scored (villages count only for K6)' : status.reason}`;
-          if (o.json) process.stdout.write(JSON.stringify({ unitId: o.unit, year: o.year, scorecard: null, reason: msg }) + '\n');
-          else process.stdout.write(msg + '\n');
+          const kind = buildContext(state).reg.get(o.unit)?.kind;
+          const reason = status.onRoll && kind ? msg('roll.not_scored', { kind }) : status.reason;
+          if (o.json) process.stdout.write(JSON.stringify({ unitId: o.unit, year: o.year, scorecard: null, reason: t.withText(reason) }) + '\n');
+          else process.stdout.write(`${o.unit}, ${o.year}: ${t.render(reason)}\n`);
           process.exitCode = status.onRoll ? 0 : 1;
           return;
         }
-        process.stdout.write(o.json ? JSON.stringify(r.right) + '\n' : renderExplanation(r.right));
+        process.stdout.write(o.json ? JSON.stringify(t.withText(r.right)) + '\n' : renderExplanation(r.right));
       } finally {
         await app.close();
       }

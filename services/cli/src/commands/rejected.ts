@@ -1,3 +1,4 @@
+import { renderer } from '@dvk/messages';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { rejectedWithIds } from '@dvk/projections';
@@ -18,13 +19,13 @@ export function registerRejected(program: Command): void {
         const dl = await app.store.listDeadLetters();
         if (E.isLeft(dl)) throw new Error(dl.left.message);
         if (o.json) {
-          process.stdout.write(JSON.stringify({ rejectedFacts: facts.right, deadLetters: dl.right }) + '\n');
+          process.stdout.write(JSON.stringify({ rejectedFacts: renderer('vi').withText(facts.right), deadLetters: dl.right }) + '\n');
           return;
         }
         const out = process.stdout;
         out.write(`SỰ KIỆN BỊ LOẠI KHỎI VIỆC CHẤM ĐIỂM (rejected facts)${o.year ? ` năm ${o.year}` : ''}: ${facts.right.length}\n`);
         for (const f of facts.right)
-          out.write(`  #${f.position} ${f.type} ${f.eventId ?? ''} [${f.unitId}${f.year ? `, ${f.year}` : ''}] ${f.code}: ${f.reason}\n`);
+          out.write(`  #${f.position} ${f.type} ${f.eventId ?? ''} [${f.unitId}${f.year ? `, ${f.year}` : ''}] ${f.code}: ${renderer('vi').render(f.reason)}\n`);
         out.write(`\nDỮ LIỆU ĐẦU VÀO BỊ TỪ CHỐI (dead letters): ${dl.right.length}\n`);
         for (const d of dl.right) {
           out.write(`  ${d.channel} ${d.ref}${d.source ? ` (nguồn ${d.source})` : ''}${d.eventId ? ` id ${d.eventId}` : ''}: ${d.reason}\n`);

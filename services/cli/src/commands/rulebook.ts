@@ -1,3 +1,4 @@
+import { renderer } from '@dvk/messages';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { installRulebook, rebuild, replayState, rulebookHistory } from '@dvk/projections';
@@ -69,9 +70,9 @@ export function diffRules(state: ScoringState, year: number, a: Rulebook, b: Rul
           reasons.push(`${cy.id}: ${cx.pointsH === null ? '—' : cx.pointsH / 100}/${cx.maxH / 100} → ${cy.pointsH === null ? '—' : cy.pointsH / 100}/${cy.maxH / 100}`);
       }
       if (x.totalH !== y.totalH) reasons.push(`total ${x.totalH / 100} → ${y.totalH / 100}`);
-      if (x.tier !== y.tier) reasons.push(`tier: ${y.tierRule}`, ...rulesAbout('groups').filter((r) => r.includes('tiers')).map((r) => `rule changed: ${r}`));
-      if (x.titles.join() !== y.titles.join()) reasons.push(...y.titleRules.map((r) => `title: ${r}`), ...rulesAbout('titles').map((r) => `rule changed: ${r}`));
-      if (x.rank !== y.rank) reasons.push(`rank ${x.rank ?? '—'} → ${y.rank ?? '—'}: ${y.rankRule}`);
+      if (x.tier !== y.tier) reasons.push(`tier: ${renderer('vi').render(y.tierRule)}`, ...rulesAbout('groups').filter((r) => r.includes('tiers')).map((r) => `rule changed: ${r}`));
+      if (x.titles.join() !== y.titles.join()) reasons.push(...y.titleRules.map((r) => `title: ${renderer('vi').render(r)}`), ...rulesAbout('titles').map((r) => `rule changed: ${r}`));
+      if (x.rank !== y.rank) reasons.push(`rank ${x.rank ?? '—'} → ${y.rank ?? '—'}: ${renderer('vi').render(y.rankRule)}`);
     } else reasons.push(x ? 'not scored under the new rulebook' : 'scored only under the new rulebook');
     const c = (y ?? x)!;
     out.push({ unitId: id, name: c.name, list: c.list.id, before, after, reasons });

@@ -1,0 +1,188 @@
+/**
+ * Tiếng Việt — the default catalogue. ICU MessageFormat; points are written `{x, number, pts}`,
+ * numbers of things `{x, number}`, percentages `{x, number, pct}`, dates `{x, date, day}`
+ * (`@dvk/messages` renders them as a Vietnamese reader writes them: 12,25 · 39.531 · 76,4 ·
+ * 05/02/2020). One term per concept, from the plan's own vocabulary (DOMAIN.md's glossary).
+ */
+export const vi: Record<string, string> = {
+  // ---- Rules (quoted from the rulebook where it has its own wording).
+  'rule.assessed':
+    'Điểm chấm chính thức (Ban Dân vận) mới nhất của tiêu chí {criterion} năm {year}, theo thứ tự ghi trong nhật ký sự kiện của đơn vị; không tính điểm chấm đã bị hủy (thu hồi); điểm tự chấm chỉ để đối chiếu, không được tính.',
+  'rule.reporting':
+    'Báo cáo tình hình nhân dân hằng tháng: một tháng của năm {year} là đúng hạn khi báo cáo nộp sớm nhất của tháng đó được nộp trước hoặc đúng ngày {deadlineDay} của tháng sau (giờ Việt Nam; tháng 12 thì hạn nộp là ngày {deadlineDay} tháng 1 năm sau). Điểm = {max, number, pts} × số tháng đúng hạn / 12.',
+  'rule.cases':
+    'Vụ việc (đơn) tiếp nhận trong năm {year}: đúng hạn khi được giải quyết trong thời hạn {complaintDays} ngày (khiếu nại), {denunciationDays} ngày (tố cáo) hoặc {petitionDays} ngày (kiến nghị, phản ánh) kể từ ngày tiếp nhận. Điểm = {max, number, pts} × số vụ việc giải quyết đúng hạn / số vụ việc tiếp nhận; không tiếp nhận vụ việc nào thì được điểm tối đa.',
+  'rule.dialogues': 'Đối thoại trực tiếp với nhân dân trong năm {year}: {steps}; không tổ chức buổi nào: 0 điểm.',
+  'rule.dialogues.step': 'từ {atLeast} buổi trở lên: {points, number, pts} điểm',
+  'rule.models':
+    'Mỗi mô hình “Dân vận khéo” thuộc đơn vị đến hết ngày 31/12/{year}, được công nhận cho năm {year} và không bị thu hồi công nhận đến hết ngày 31/12/{year}, được cộng {commune, number, pts} điểm (cấp xã), {district, number, pts} điểm (cấp huyện) hoặc {province, number, pts} điểm (cấp tỉnh), theo cấp công nhận cao nhất; tổng không quá {max, number, pts} điểm.',
+  'rule.bonus':
+    'Điểm cộng (thưởng) theo giải Hội thi “Dân vận khéo” của năm: giải nhất {first, number, pts} điểm, giải nhì {second, number, pts} điểm, giải ba {third, number, pts} điểm, giải khuyến khích {encouragement, number, pts} điểm; đạt nhiều giải thì tính giải cao nhất.',
+  'rule.total': 'Tổng điểm = tổng điểm các tiêu chí + điểm cộng, tối đa {cap, number, pts} điểm.',
+  'rule.tiers': 'Xếp loại theo tổng điểm, chỉ với phiếu chấm đủ tiêu chí: {levels}. Có yếu tố khống chế xếp loại thì không xếp cao hơn “{vetoCap}”.',
+  'rule.tiers.level': '“{tier}” từ {min, number, pts} điểm',
+  'rule.rank':
+    'Xếp hạng danh sách “{list}”: theo tổng điểm từ cao xuống thấp; bằng tổng điểm thì lần lượt xét điểm tiêu chí {tieBreak} từ cao xuống thấp, sau cùng theo mã đơn vị. Chỉ xếp hạng đơn vị có phiếu chấm đủ tiêu chí.',
+  'rule.title.dan_van_kheo':
+    'Danh hiệu “Dân vận khéo”: đơn vị có phiếu chấm đủ tiêu chí, {requireNoVeto, select, true {không có yếu tố khống chế, } other {}}tổng điểm từ {minTotal, number, pts} trở lên; xét theo thứ tự xếp hạng, trong giới hạn {capPercent}% số đơn vị của danh sách đánh giá năm (làm tròn xuống).',
+  'rule.title.tieu_bieu':
+    'Danh hiệu “Dân vận khéo tiêu biểu”: trong các đơn vị đạt “Dân vận khéo”, đơn vị có tổng điểm từ {minTotal, number, pts} trở lên, tối đa {maxCount} đơn vị đầu tiên theo thứ tự xếp hạng.',
+  'rule.veto.hotspot': 'Yếu tố khống chế xếp loại: có điểm nóng, điểm phức tạp phát sinh trong năm {year} (theo ngày báo cáo).',
+  'rule.veto.discipline': 'Yếu tố khống chế xếp loại: đơn vị hoặc người đứng đầu bị kỷ luật trong năm {year}.',
+  'rule.kpi.tiers':
+    '{kpi}: số đơn vị ({kinds}) trong danh sách đánh giá năm {year} xếp loại {tiers}, trên tổng số đơn vị loại đó trong danh sách.',
+  'rule.kpi.titles':
+    '{kpi}: số đơn vị ({kinds}) trong danh sách đánh giá năm {year} đạt danh hiệu {titles}, trên tổng số đơn vị loại đó trong danh sách.',
+  'rule.kpi.owns_model':
+    '{kpi}: số đơn vị ({kinds}) trong danh sách đánh giá năm {year} có ít nhất một mô hình “Dân vận khéo” đăng ký đến hết ngày 31/12/{year} và chưa bị thu hồi công nhận, trên tổng số đơn vị loại đó trong danh sách.',
+  'rule.kpi.all_months':
+    '{kpi}: số đơn vị ({kinds}) trong danh sách đánh giá năm {year} nộp đúng hạn cả 12 báo cáo tháng, trên tổng số đơn vị loại đó trong danh sách.',
+  'rule.kpi.count_titles': '{kpi}: số đơn vị đạt danh hiệu {titles} năm {year}.',
+  'rule.kpi.count_hotspots': '{kpi}: số điểm nóng, điểm phức tạp phát sinh trong năm {year} (theo ngày báo cáo) tại các đơn vị trong danh sách đánh giá năm.',
+
+  // ---- Computations.
+  'calc.assessed': '{points, number, pts} / {max, number, pts} điểm',
+  'calc.assessed.missing': 'Chưa có điểm chấm chính thức: thiếu tiêu chí, phiếu chấm chưa đủ tiêu chí',
+  'calc.reporting':
+    '{max, number, pts} × {onTime} / 12 = {points, number, pts} điểm (tháng đúng hạn: {onTimeMonths}; tháng chậm hạn: {lateMonths}; tháng chưa nộp: {missingMonths})',
+  'calc.cases': '{max, number, pts} × {onTime} / {received} = {points, number, pts} điểm ({onTime} trên {received} vụ việc giải quyết đúng hạn)',
+  'calc.cases.none': 'Không tiếp nhận vụ việc nào trong năm {year} → {max, number, pts} điểm (điểm tối đa)',
+  'calc.dialogues': '{held} buổi đối thoại → {points, number, pts} điểm',
+  'calc.models': '{parts} = {sum, number, pts} điểm{capped, select, true {, tính tối đa {points, number, pts} điểm} other {}}',
+  'calc.models.none': 'Không có mô hình được công nhận → 0 điểm',
+  'calc.total':
+    'Tổng điểm các tiêu chí {sum, number, pts} + điểm cộng {bonus, number, pts} = {capped, select, true {{uncapped, number, pts}, tính tối đa {total, number, pts}} other {{total, number, pts}}} điểm{complete, select, true {} other { (phiếu chấm chưa đủ tiêu chí, thiếu {missing}: chưa đánh giá)}}',
+  'calc.tier': 'Tổng điểm {total, number, pts} ≥ {min, number, pts} → “{tier}”',
+  'calc.tier.capped': 'Tổng điểm {total, number, pts} ≥ {min, number, pts} → “{tier}”; có yếu tố khống chế ({vetoes}) nên không xếp cao hơn “{capTier}”',
+  'calc.tier.incomplete': 'Chưa xếp loại: phiếu chấm chưa đủ tiêu chí (thiếu {missing})',
+  'calc.tier.no_tiers': '{kind} không xếp loại theo bộ tiêu chí này',
+  'calc.rank': 'Hạng {rank}, tổng điểm {total, number, pts}',
+  'calc.rank.tied': 'Hạng {rank}, tổng điểm {total, number, pts}, bằng điểm đơn vị {tiedWith} (hạng {tiedRank}); thứ tự theo các tiêu chí xét khi bằng điểm',
+  'calc.rank.unrated': 'Không xếp hạng: phiếu chấm chưa đủ tiêu chí (thiếu {missing}), chưa đánh giá',
+  'calc.title.dan_van_kheo':
+    'Đạt “Dân vận khéo”: phiếu chấm đủ tiêu chí, không có yếu tố khống chế, tổng điểm {total, number, pts} ≥ {minTotal, number, pts}; thứ {nth} trong các đơn vị đủ điều kiện theo thứ tự xếp hạng, trong giới hạn {capPercent}% × {roll} đơn vị = {cap} đơn vị',
+  'calc.title.dan_van_kheo.below': 'Không đạt “Dân vận khéo”: tổng điểm {total, number, pts} dưới {minTotal, number, pts}',
+  'calc.title.dan_van_kheo.veto': 'Không đạt “Dân vận khéo”: có yếu tố khống chế ({vetoes})',
+  'calc.title.dan_van_kheo.beyond_cap': 'Không đạt “Dân vận khéo”: đủ điều kiện nhưng đứng thứ {nth} theo thứ tự xếp hạng, vượt giới hạn {cap} đơn vị',
+  'calc.title.tieu_bieu': 'Đạt “Dân vận khéo tiêu biểu”: tổng điểm {total, number, pts} ≥ {minTotal, number, pts}, trong {maxCount} đơn vị đầu tiên theo thứ tự xếp hạng',
+  'calc.title.tieu_bieu.below': 'Không đạt “Dân vận khéo tiêu biểu”: tổng điểm {total, number, pts} dưới {minTotal, number, pts}',
+  'calc.title.tieu_bieu.beyond': 'Không đạt “Dân vận khéo tiêu biểu”: ngoài {maxCount} đơn vị đầu tiên theo thứ tự xếp hạng',
+  'calc.kpi.share': '{numerator, number} / {denominator, number} đơn vị',
+  'calc.kpi.count': '{count, number}',
+  'calc.lean': 'Không có giải thích chi tiết cho bản ghi này',
+
+  // ---- Notes on events.
+  'note.assessed.used': 'Điểm chấm chính thức {points, number, pts}: điểm chấm chính thức hợp lệ mới nhất, được tính',
+  'note.assessed.self': 'Điểm tự chấm {points, number, pts}: chỉ để đối chiếu, không được tính',
+  'note.assessed.above_max': 'Điểm chấm {points, number, pts} vượt điểm tối đa {max, number, pts}: không được tính',
+  'note.assessed.retracted': 'Điểm chấm chính thức {points, number, pts}: đã bị hủy (thu hồi) bởi sự kiện #{by}',
+  'note.assessed.superseded': 'Điểm chấm chính thức {points, number, pts}: đã được thay bằng điểm chấm chính thức sau đó',
+  'note.report.month': 'Tháng {month}: nộp ngày {submitted, date, day}, hạn nộp {due, date, day} → {onTime, select, true {đúng hạn} other {chậm hạn}}',
+  'note.report.not_earliest': 'Tháng {month}: không phải báo cáo nộp sớm nhất của tháng, không xét',
+  'note.case.received':
+    'Vụ việc {caseId} ({category}) tiếp nhận ngày {received, date, day}: {outcome, select, on_time {giải quyết trong thời hạn {days} ngày → đúng hạn} late {không giải quyết trong thời hạn {days} ngày → quá hạn} other {chưa giải quyết → không đúng hạn}}',
+  'note.case.resolved': 'Vụ việc {caseId}: giải quyết ngày {resolved, date, day}, {days} ngày sau khi tiếp nhận',
+  'note.case.resolved_before_receipt': 'Vụ việc {caseId}: ngày giải quyết {resolved, date, day} trước ngày tiếp nhận {received, date, day}, không được tính',
+  'note.case.resolved_late': 'Vụ việc {caseId}: giải quyết sau {days} ngày, quá thời hạn {limit} ngày',
+  'note.case.earlier_resolution': 'Vụ việc {caseId}: đã tính lần giải quyết trước đó',
+  'note.dialogue': 'Đối thoại trực tiếp với nhân dân ngày {held, date, day}',
+  'note.model.owned': 'Mô hình {modelId} “{title}” do {registrant} đăng ký, thuộc đơn vị đến hết năm {year}',
+  'note.model.recognised': 'Mô hình {modelId}: được công nhận {level} năm {year} → +{points, number, pts} điểm',
+  'note.model.lower_level': 'Mô hình {modelId}: đã tính lần công nhận cấp cao hơn của năm {year}',
+  'note.model.revoked': 'Mô hình {modelId}: bị thu hồi công nhận ngày {revoked, date, day}, trước hoặc đúng ngày 31/12/{year} → không được cộng điểm',
+  'note.model.recognised_but_revoked': 'Mô hình {modelId}: được công nhận {level} nhưng đã bị thu hồi công nhận',
+  'note.prize.used': 'Giải {prize} Hội thi “Dân vận khéo”: +{points, number, pts} điểm',
+  'note.prize.lower': 'Giải {prize}: đã tính giải cao hơn',
+  'note.veto.hotspot': 'Điểm nóng, điểm phức tạp {hotspotId} phát sinh, báo cáo ngày {reported, date, day}',
+  'note.veto.discipline': 'Kỷ luật trong năm {year}',
+
+  // ---- The roll.
+  'roll.active': 'Có trong danh sách đơn vị đánh giá năm {year}: đã đăng ký, còn hoạt động ngày 31/12/{year}',
+  'roll.not_registered': 'Đơn vị chưa được đăng ký',
+  'roll.registered_later': 'Không có trong danh sách đánh giá năm {year}: đăng ký có hiệu lực từ ngày {from, date, day}, sau ngày 31/12/{year}',
+  'roll.dissolved': 'Không có trong danh sách đánh giá năm {year}: đã giải thể từ ngày {from, date, day}',
+  'roll.merged': 'Không có trong danh sách đánh giá năm {year}: đã sáp nhập vào {target} từ ngày {from, date, day}',
+  'roll.not_scored': '{kind} không có phiếu chấm điểm; chỉ được tính trong các chỉ tiêu về mô hình',
+  'unit.merged': 'Đã sáp nhập vào {target} từ ngày {from, date, day}',
+  'unit.dissolved': 'Đã giải thể từ ngày {from, date, day}',
+
+  // ---- Rejected facts.
+  'rejected.unknown_unit': 'Đơn vị {unitId} chưa được đăng ký trong nhật ký sự kiện',
+  'rejected.unit_already_registered': 'Đơn vị {unitId} đã được đăng ký (sự kiện #{first}); lần đăng ký đầu tiên trong nhật ký được tính',
+  'rejected.invalid_merge': 'Sáp nhập không hợp lệ: {problems}',
+  'merge.into_itself': 'không thể sáp nhập đơn vị {unitId} vào chính nó',
+  'merge.source_not_registered': 'đơn vị {unitId} chưa được đăng ký',
+  'merge.source_already_merged': 'đơn vị {unitId} đã sáp nhập vào {target} (sự kiện #{first})',
+  'merge.cycle': 'sáp nhập {source} vào {target} tạo thành vòng lặp ({target} đã sáp nhập vào {source})',
+  'rejected.kind_not_scored': '{kind} không có phiếu chấm điểm trong bộ tiêu chí {rulebook} phiên bản {version}',
+  'rejected.criterion_not_of_kind': 'Tiêu chí {criterion} không thuộc phiếu chấm của loại đơn vị {kind} (gồm các tiêu chí {criteria})',
+  'rejected.criterion_not_assessed': 'Tiêu chí {criterion} được tính tự động từ {source}, không chấm điểm',
+  'rejected.points_above_max': 'Điểm chấm {points, number, pts} vượt điểm tối đa {max, number, pts} của tiêu chí {criterion}',
+  'rejected.unknown_assessment': 'Không có điểm chấm nào mang mã {assessmentId} trong nhật ký {stream}',
+  'rejected.case_already_received': 'Vụ việc {caseId} đã được tiếp nhận (sự kiện #{first}); lần tiếp nhận đầu tiên được tính',
+  'rejected.unknown_case': 'Vụ việc {caseId} chưa từng được {unitId} tiếp nhận',
+  'rejected.unknown_hotspot': 'Điểm nóng, điểm phức tạp {hotspotId} chưa từng được {unitId} báo cáo',
+  'rejected.model_already_registered': 'Mô hình {modelId} đã được {registrant} đăng ký (sự kiện #{first}); lần đăng ký đầu tiên được tính',
+  'rejected.unknown_model': 'Mô hình {modelId} chưa được đơn vị nào đăng ký',
+  'rejected.model_not_owned': 'Mô hình {modelId} do {registrant} đăng ký; {registrant} chưa từng sáp nhập vào {unitId}',
+
+  // ---- Lists.
+  'list.empty': 'không có',
+
+  // ---- Labels.
+  'tier.strong': 'Vững mạnh',
+  'tier.advanced': 'Tiên tiến',
+  'tier.good': 'Hoạt động tốt',
+  'tier.fair': 'Khá',
+  'tier.average': 'Trung bình',
+  'tier.weak': 'Yếu',
+  'title.dan_van_kheo': 'Dân vận khéo',
+  'title.tieu_bieu': 'Dân vận khéo tiêu biểu',
+  'veto.hotspot': 'điểm nóng, điểm phức tạp',
+  'veto.discipline': 'kỷ luật',
+  'kind.commune_party': 'Đảng bộ xã, thị trấn',
+  'kind.agency': 'Cơ quan, đơn vị',
+  'kind.village': 'Thôn, khu phố',
+  'kind.mobilization_team': 'Tổ dân vận',
+  'kind.mobilization_bloc': 'Khối dân vận',
+  'kind.mass_org': 'MTTQ, đoàn thể',
+  'category.complaint': 'khiếu nại',
+  'category.denunciation': 'tố cáo',
+  'category.petition': 'kiến nghị, phản ánh',
+  'level.commune': 'cấp xã',
+  'level.district': 'cấp huyện',
+  'level.province': 'cấp tỉnh',
+  'prize.first': 'nhất',
+  'prize.second': 'nhì',
+  'prize.third': 'ba',
+  'prize.encouragement': 'khuyến khích',
+  'list.dvk_candidates': 'Đảng bộ xã, thị trấn và cơ quan, đơn vị',
+  'list.mobilization_team': 'Tổ dân vận',
+  'list.mobilization_bloc': 'Khối dân vận đảng ủy',
+  'list.mass_org': 'MTTQ và các đoàn thể chính trị - xã hội huyện',
+  'source.assessed': 'điểm chấm',
+  'source.reporting': 'báo cáo tình hình nhân dân hằng tháng',
+  'source.cases': 'vụ việc khiếu nại, tố cáo, kiến nghị',
+  'source.dialogues': 'các buổi đối thoại trực tiếp với nhân dân',
+  'source.models': 'mô hình “Dân vận khéo”',
+  'eventType.UnitRegistered': 'Đăng ký đơn vị',
+  'eventType.UnitRenamed': 'Đổi tên đơn vị',
+  'eventType.UnitsMerged': 'Sáp nhập đơn vị',
+  'eventType.UnitDissolved': 'Giải thể đơn vị',
+  'eventType.CriterionAssessed': 'Chấm điểm tiêu chí',
+  'eventType.AssessmentRetracted': 'Hủy (thu hồi) điểm chấm',
+  'eventType.MonthlyReportSubmitted': 'Nộp báo cáo tháng',
+  'eventType.ComplaintReceived': 'Tiếp nhận vụ việc',
+  'eventType.ComplaintResolved': 'Giải quyết vụ việc',
+  'eventType.HotspotReported': 'Báo cáo điểm nóng',
+  'eventType.HotspotResolved': 'Giải quyết điểm nóng',
+  'eventType.DialogueHeld': 'Đối thoại với nhân dân',
+  'eventType.ModelRegistered': 'Đăng ký mô hình',
+  'eventType.ModelRecognized': 'Công nhận mô hình',
+  'eventType.ModelRevoked': 'Thu hồi công nhận mô hình',
+  'eventType.ContestPrizeAwarded': 'Đạt giải Hội thi',
+  'eventType.DisciplineImposed': 'Kỷ luật',
+  'eventType.YearClosed': 'Chốt năm',
+  'role.self': 'tự chấm',
+  'role.official': 'chấm chính thức',
+};
