@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RANK_LISTS, RankingContent, RankingMessage, YearReport, digestOf, type RankingContent as Content, type YearReport as Report } from '@dvk/contracts';
 import { openSqliteEventStore, type SqliteEventStore } from '@dvk/event-store-sqlite';
 import { readModelQueries, type ReadModelQueries } from '@dvk/projections';
+import { renderer } from '@dvk/messages';
 import { createServiceApp } from '@dvk/service-kit';
 import { apiRoutes, buildApi, loadApiConfig, type V1Context } from '../src/index.js';
 import { buildSampleDb, dvk, type SampleDb } from './fixture.js';
@@ -140,7 +141,9 @@ describe('GET /v1/years/:year/kpis', () => {
     const body = (await get('/v1/years/2020/kpis')).json();
     expect(Object.keys(body.explain)).toEqual(Object.keys(body.kpis));
     const k1 = body.kpis.K1;
-    expect(body.explain.K1.rule).toMatch(/RULEBOOK §5 K1/);
+    expect(body.explain.K1.rule).toMatchObject({ code: 'rule.kpi.tiers', params: { kpi: 'K1', year: 2020, kinds: ['mobilization_team'], tiers: ['good'] } });
+    expect(body.explain.K1.rule.text).toMatch(/^K1: số tổ dân vận trong danh sách đánh giá năm 2020 xếp loại “Hoạt động tốt”/);
+    expect(body.explain.K1.computation).toMatchObject({ code: 'calc.kpi.share', params: { numerator: k1.numerator, denominator: k1.denominator } });
     expect(body.explain.K1.counted).toHaveLength(k1.numerator);
     expect(body.explain.K1.of).toHaveLength(k1.denominator);
     expect(body.explain.K5.counted).toHaveLength(body.kpis.K5.count);
@@ -182,7 +185,13 @@ describe('GET /v1/years/:year/units/:unitId', () => {
     expect(r.status).toBe(200);
     const body = r.json();
     const card = queries.scorecard(2020, 'xa-cao-thuong')!;
-    expect(body.scorecard).toStrictEqual(card);
+    expect(body.scorecard).toStrictEqual(renderer('vi').withText(card));
+    // every message keeps its code and parameters, and reads in Vietnamese (or English when asked)
+    expect(body.scorecard.criteria[0].computation.text).toMatch(/^\d+(,\d+)? \/ 20 điểm$/);
+    const en = (await get('/v1/years/2020/units/xa-cao-thuong?lang=en')).json();
+    expect(en.scorecard.criteria[0].computation.text).toMatch(/^\d+(\.\d+)? \/ 20 points$/);
+    const accept = await app.inject({ method: 'GET', url: '/v1/years/2020/units/xa-cao-thuong', headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+    expect(accept.json().scorecard.totalRule.text).toBe(en.scorecard.totalRule.text);
     expect(body.unit).toMatchObject({ unitId: 'xa-cao-thuong', kind: 'commune_party' });
     expect(body.years).toEqual([2016, 2017, 2018, 2019, 2020]);
     const positions = [...card.criteria.flatMap((c) => [...c.used, ...c.ignored]), ...card.bonus.used, ...card.bonus.ignored, ...card.vetoes.flatMap((v) => v.events)].map((n) => n.position);
@@ -202,7 +211,9 @@ describe('GET /v1/years/:year/units/:unitId', () => {
     expect(rejected.length).toBeGreaterThan(0);
     for (const fact of rejected) {
       const body = (await get(`/v1/years/${fact.year}/units/${fact.unitId}`)).json();
-      expect(body.rejected).toContainEqual(expect.objectContaining({ position: fact.position, code: fact.code, reason: fact.reason, eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) }));
+      expect(body.rejected).toContainEqual(
+        expect.objectContaining({ position: fact.position, code: fact.code, reason: renderer('vi').withText(fact.reason), eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) }),
+      );
     }
   });
 
