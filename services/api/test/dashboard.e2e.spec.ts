@@ -180,8 +180,8 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
       for (const c of x.scorecard.criteria) {
         const card = page.locator(`.crit-card[data-criterion="${c.id}"]`);
         await expect.poll(() => card.locator('.crit-points').textContent()).toContain(`/ ${c.max}`);
-        expect(await card.locator('.rule').textContent()).toBe(c.rule);
-        expect(await card.locator('.computation').textContent()).toBe(c.computation);
+        expect(await card.locator('.rule').textContent()).toBe(c.rule.text);
+        expect(await card.locator('.computation').textContent()).toBe(c.computation.text);
         expect(await card.locator('.ev--used').count()).toBe(c.used.length);
         expect(await card.locator('.ev--ignored').count()).toBe(c.ignored.length);
       }

@@ -68,7 +68,7 @@ describe('dvk, end to end on the sample district', () => {
     ]);
     expect(x.scorecard.criteria.map((c) => c.id)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'A7']);
     for (const c of x.scorecard.criteria) for (const u of c.used) expect(x.events[u.position]!.eventId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(dvk(['explain', '--unit', 'xa-cao-thuong', '--year', '2019']).stdout).toContain('quy tắc: RULEBOOK §3 assessed');
+    expect(dvk(['explain', '--unit', 'xa-cao-thuong', '--year', '2019']).stdout).toContain('quy tắc: Điểm chấm chính thức mới nhất của Ban Dân vận Huyện ủy cho tiêu chí A1 năm 2019');
     const rej = json<{ rejectedFacts: { code: string; eventId: string }[]; deadLetters: { ref: string; reason: string }[] }>(['rejected', '--json']);
     expect(rej.rejectedFacts.map((f) => f.code).sort()).toEqual(['criterion_not_of_kind', 'points_above_max', 'unit_already_registered', 'unknown_assessment', 'unknown_unit']);
     expect(rej.deadLetters).toHaveLength(6);
@@ -128,7 +128,7 @@ describe('dvk, end to end on the sample district', () => {
     for (const c of d.changes) {
       expect(c.before.titles).toContain('dan_van_kheo');
       expect(c.after.titles).not.toContain('dan_van_kheo');
-      expect(c.reasons.join(' ')).toMatch(/below 90/);
+      expect(c.reasons.join(' ')).toMatch(/dưới 90/);
       expect(c.reasons).toContain('rule changed: titles.danVanKheo.minTotal: 85 → 90');
     }
   });
