@@ -2,8 +2,8 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { isMsg, type Msg, type ParamKind, type ParamValue, type RbText } from '@dvk/contracts';
 import { MESSAGES } from './catalogue/codes.js';
-import { en } from './catalogue/en.js';
-import { vi } from './catalogue/vi.js';
+import { en } from './catalogue/en/index.js';
+import { vi } from './catalogue/vi/index.js';
 
 /**
  * Renders messages (a code and typed parameters) in a reader's language, with ICU MessageFormat

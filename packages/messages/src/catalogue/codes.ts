@@ -2,9 +2,9 @@ import { CORE_MESSAGES, LABEL_SETS, type MessageSpecs } from '@dvk/contracts';
 
 /**
  * Every message code a person can read, with its parameters: the core's (`CORE_MESSAGES`, part
- * of the contract) and the edge's (the CLI, the services, the dashboard, the documents), and the
- * labels of the closed sets (`tier.good`, `kind.village`…). Each has a text in every catalogue
- * (`vi.ts`, `en.ts`); a test holds them to it.
+ * of the contract) and the edge's (the CLI, the services, the dashboard, the documents: one
+ * module each under `codes/`), and the labels of the closed sets (`tier.good`, `kind.village`…).
+ * Each has a text in every catalogue (`vi/`, `en/`); a test holds them to it.
  */
 export const EDGE_MESSAGES = {
   // The explanation of a lean scoresheet (figures only, kept to finish a year): never shown to a

@@ -1,5 +1,4 @@
-/** English — the second catalogue (`--lang en`, `DVK_LANG=en`, `Accept-Language: en`). Same codes and parameters as `vi.ts`. */
-export const en: Record<string, string> = {
+export const core: Record<string, string> = {
   // ---- Rules.
   'rule.assessed':
     'The latest official assessment (by the Ban Dân vận) of criterion {criterion} for {year}, in the order of the unit’s stream, ignoring withdrawn ones; self-assessments are shown, never scored.',

@@ -1,10 +1,4 @@
-/**
- * Tiếng Việt — the default catalogue. ICU MessageFormat; points are written `{x, number, pts}`,
- * numbers of things `{x, number}`, percentages `{x, number, pct}`, dates `{x, date, day}`
- * (`@dvk/messages` renders them as a Vietnamese reader writes them: 12,25 · 39.531 · 76,4 ·
- * 05/02/2020). One term per concept, from the plan's own vocabulary (DOMAIN.md's glossary).
- */
-export const vi: Record<string, string> = {
+export const core: Record<string, string> = {
   // ---- Rules (quoted from the rulebook where it has its own wording).
   'rule.assessed':
     'Điểm chấm chính thức (Ban Dân vận) mới nhất của tiêu chí {criterion} năm {year}, theo thứ tự ghi trong nhật ký sự kiện của đơn vị; không tính điểm chấm đã bị hủy (thu hồi); điểm tự chấm chỉ để đối chiếu, không được tính.',
