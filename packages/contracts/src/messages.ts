@@ -209,6 +209,39 @@ export const CORE_MESSAGES = {
   'rejected.model_already_registered': { modelId: 'text', registrant: 'text', first: 'position' },
   'rejected.unknown_model': { modelId: 'text' },
   'rejected.model_not_owned': { modelId: 'text', registrant: 'text', unitId: 'text' },
+
+  // ---- What it takes (steering during the year): targets, blockers, and the facts that would close a gap.
+  'take.target.tier': { tier: 'label:tier', need: 'points', gap: 'points', status: 'text' },
+  'take.target.dan_van_kheo': { need: 'points', gap: 'points', status: 'text' },
+  'take.target.tieu_bieu': { need: 'points', gap: 'points', status: 'text' },
+  'take.blocked.incomplete': { missing: 'texts' },
+  'take.blocked.veto': { vetoes: 'labels:veto', capTier: 'label:tier' },
+  'take.blocked.veto_title': { vetoes: 'labels:veto' },
+  'take.blocked.cap_zero': { roll: 'int' },
+  'take.blocked.unreachable': { reachable: 'points' },
+  'take.closed.year': { year: 'int' },
+  'take.closed.reports': { year: 'int' },
+  'take.closed.cases': { year: 'int' },
+  'take.closed.year_over': { year: 'int' },
+  'take.assess': { criterion: 'text', max: 'points', gain: 'points' },
+  'take.assess.missing': { criterion: 'text', max: 'points' },
+  'take.reports': { months: 'ints', by: 'date', gain: 'points' },
+  'take.cases': { cases: 'texts', by: 'date', gain: 'points' },
+  'take.dialogues': { count: 'count', year: 'int', gain: 'points' },
+  'take.models': { steps: 'msgs', gain: 'points' },
+  'take.model.raise': { modelId: 'text', from: 'label:level', to: 'label:level' },
+  'take.model.recognise': { modelId: 'text', level: 'label:level' },
+  'take.model.new': { level: 'label:level' },
+  'take.prize': { prize: 'label:prize', gain: 'points' },
+
+  // ---- The deadline radar.
+  'radar.report.due': { month: 'int', year: 'int', due: 'date', daysLeft: 'count' },
+  'radar.report.overdue': { month: 'int', year: 'int', due: 'date', daysOverdue: 'count' },
+  'radar.case.open': { caseId: 'text', category: 'label:category', received: 'date', due: 'date', daysLeft: 'count' },
+  'radar.case.overdue': { caseId: 'text', category: 'label:category', received: 'date', due: 'date', daysOverdue: 'count' },
+  'radar.hotspot.open': { hotspotId: 'text', reported: 'date', days: 'count' },
+  'radar.risk.tier': { year: 'int', pace: 'label:tier', best: 'label:tier', paceTotal: 'points', bestTotal: 'points' },
+  'radar.risk.title': { year: 'int', title: 'label:title', paceTotal: 'points', bestTotal: 'points', need: 'points' },
 } as const satisfies MessageSpecs;
 
 export type CoreCode = keyof typeof CORE_MESSAGES;

@@ -135,7 +135,7 @@ export const READ_MODEL_TABLES = [
  * rebuilt from the log (it holds nothing the log does not); published rankings, their close
  * digests and the digest state are kept.
  */
-export const READ_MODEL_VERSION = 6;
+export const READ_MODEL_VERSION = 7;
 
 export function ensureReadModel(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)');

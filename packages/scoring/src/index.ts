@@ -5,3 +5,5 @@ export * from './score.js';
 export * from './year.js';
 export * from './rejected.js';
 export * from './explain.js';
+export * from './steer.js';
+export * from './radar.js';

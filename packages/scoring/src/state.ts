@@ -70,7 +70,7 @@ export interface UnitFacts {
   reports: number[];
   cases: Record<string, CaseFacts>;
   hotspots: { p: Pos; id: string; day: number }[];
-  hotspotResolutions: { p: Pos; id: string }[];
+  hotspotResolutions: { p: Pos; id: string; day: number }[];
   dialogues: { p: Pos; day: number }[];
   prizes: { p: Pos; year: number; prize: Prize }[];
   disciplines: { p: Pos; year: number }[];
@@ -265,7 +265,7 @@ export function evolve(s: ScoringState, rec: RecordedEvent): void {
       return;
     }
     case 'HotspotResolved':
-      unitOf(s, e.data.unitId).hotspotResolutions.push({ p, id: e.data.hotspotId });
+      unitOf(s, e.data.unitId).hotspotResolutions.push({ p, id: e.data.hotspotId, day: localDay(e.data.resolvedAt) });
       return;
     case 'DialogueHeld': {
       const u = unitOf(s, e.data.unitId);

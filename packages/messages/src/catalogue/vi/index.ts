@@ -1,4 +1,5 @@
 import { core } from './core.js';
+import { steer } from './steer.js';
 
 /**
  * Tiếng Việt — the default catalogue, one module per part of the product (the core's
@@ -7,4 +8,4 @@ import { core } from './core.js';
  * dates `{x, date, day}`, so that a Vietnamese reader sees 12,25 · 39.531 · 76,4 · 05/02/2020.
  * One term per concept, from the plan's own vocabulary (DOMAIN.md's glossary).
  */
-export const vi: Readonly<Record<string, string>> = { ...core };
+export const vi: Readonly<Record<string, string>> = { ...core, ...steer };
